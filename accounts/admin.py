@@ -1,0 +1,60 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts import services
+from accounts.models import Role, User
+from config.admin import RoleAdminMixin
+
+
+@admin.register(User)
+class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
+    """Users for admins; role and activation go through the account services."""
+
+    admin_role_required = True
+    list_display = ["username", "email", "display_name", "role", "is_active", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["username", "email", "display_name"]
+    readonly_fields = ["role", "is_staff", "last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Profile", {"fields": ("display_name", "email", "bio", "email_notifications")}),
+        ("Access", {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    actions = [
+        "make_reader", "make_author", "make_editor", "make_admin", "deactivate", "activate",
+    ]  # fmt: skip
+
+    def _set_role(self, request, queryset, role):
+        for user in queryset:
+            services.user_set_role(user=user, role=role)
+        self.message_user(request, f"{queryset.count()} user(s) are now {role}s.")
+
+    @admin.action(description="Make selected users readers")
+    def make_reader(self, request, queryset):
+        self._set_role(request, queryset, Role.READER)
+
+    @admin.action(description="Make selected users authors")
+    def make_author(self, request, queryset):
+        self._set_role(request, queryset, Role.AUTHOR)
+
+    @admin.action(description="Make selected users editors")
+    def make_editor(self, request, queryset):
+        self._set_role(request, queryset, Role.EDITOR)
+
+    @admin.action(description="Make selected users admins")
+    def make_admin(self, request, queryset):
+        self._set_role(request, queryset, Role.ADMIN)
+
+    @admin.action(description="Deactivate selected users (their tokens stop working)")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            if user.pk == request.user.pk:
+                self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
+                continue
+            services.user_set_active(user=user, is_active=False)
+
+    @admin.action(description="Activate selected users")
+    def activate(self, request, queryset):
+        for user in queryset:
+            services.user_set_active(user=user, is_active=True)

@@ -1,0 +1,67 @@
+from rest_framework import serializers
+
+from accounts.models import Role, User
+from config.api.serializers import StrictSerializer, StrictSerializerMixin
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """One's own profile (and the user object answered on registration)."""
+
+    role = serializers.CharField(source="effective_role", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name", "bio", "role", "date_joined"]
+        read_only_fields = ["id", "username", "role", "date_joined"]
+
+
+class ProfileUpdateSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["email", "display_name", "bio"]
+        extra_kwargs = {"email": {"required": False, "allow_blank": False}}
+
+
+class PublicUserSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="effective_role", read_only=True)
+    post_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "bio", "role", "date_joined", "post_count"]
+
+
+class RegisterSerializer(StrictSerializer):
+    username = serializers.RegexField(
+        r"^[\w.@+-]+\Z",
+        max_length=150,
+        error_messages={"invalid": "Letters, digits and @/./+/-/_ only."},
+    )
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshTokenSerializer(StrictSerializer):
+    refresh = serializers.CharField()
+
+
+class AdminUserSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="effective_role", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "email", "display_name", "bio", "role", "is_active", "date_joined",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AdminUserUpdateSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)

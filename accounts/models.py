@@ -1,0 +1,67 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    READER = "reader", "Reader"
+    AUTHOR = "author", "Author"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+
+class BlogUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser made by `createsuperuser` is the platform's admin role.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who reads, writes or runs the site; `role` decides what they may do.
+
+    `is_staff` follows the role (editors and admins use the Django admin); the services in
+    `accounts.services` keep the two in step.
+    """
+
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.READER)
+    display_name = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True, max_length=2000)
+    email_notifications = models.BooleanField(
+        default=True, help_text="Send e-mails about replies and comments on own posts."
+    )
+
+    objects = BlogUserManager()
+
+    class Meta:
+        constraints = [
+            # Blank e-mails (superusers made without one) may repeat; real ones may not.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="accounts_user_email_ci_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def effective_role(self) -> str:
+        return Role.ADMIN if self.is_superuser else self.role
+
+    @property
+    def is_author(self) -> bool:
+        return self.effective_role in (Role.AUTHOR, Role.EDITOR, Role.ADMIN)
+
+    @property
+    def is_editor(self) -> bool:
+        return self.effective_role in (Role.EDITOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.effective_role == Role.ADMIN
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username

@@ -1,0 +1,133 @@
+"""Writes on users: registration, profiles, passwords, roles, activation, sign-out."""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import Role, User
+from config.errors import InvalidInput
+
+# Names that would shadow API paths such as /api/v1/users/me/.
+_RESERVED_USERNAMES = {"me", "admin", "api", "root", "system"}
+
+
+def _check_password(password: str, user: User, field: str) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], fields={field: list(exc.messages)}) from exc
+
+
+def _check_email_free(email: str, *, exclude_pk=None) -> None:
+    others = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise InvalidInput(
+            "A user with that e-mail address already exists.",
+            fields={"email": ["A user with that e-mail address already exists."]},
+        )
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create a reader account; the password is checked by Django's validators."""
+    if username.lower() in _RESERVED_USERNAMES:
+        raise InvalidInput(
+            "That username is reserved.", fields={"username": ["That username is reserved."]}
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput(
+            "A user with that username already exists.",
+            fields={"username": ["A user with that username already exists."]},
+        )
+    email = User.objects.normalize_email(email)
+    _check_email_free(email)
+    user = User(username=username, email=email, display_name=display_name, role=Role.READER)
+    _check_password(password, user, "password")
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, **changes) -> User:
+    """Change the editable parts of one's own profile (not the role or the username)."""
+    allowed = {"display_name", "bio", "email", "email_notifications"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
+    if "email" in changes:
+        changes["email"] = User.objects.normalize_email(changes["email"])
+        _check_email_free(changes["email"], exclude_pk=user.pk)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    if changes:
+        user.save(update_fields=list(changes))
+    return user
+
+
+def _blacklist_all_tokens(user: User) -> None:
+    for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
+        BlacklistedToken.objects.get_or_create(token=token)
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> User:
+    """Change the password; every refresh token issued before stops working."""
+    if not user.check_password(old_password):
+        raise InvalidInput(
+            "The old password is wrong.", fields={"old_password": ["The old password is wrong."]}
+        )
+    _check_password(new_password, user, "new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _blacklist_all_tokens(user)
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str) -> User:
+    """Give a user a role; editors and admins get the Django admin (`is_staff`)."""
+    if role not in Role.values:
+        raise InvalidInput(f"Unknown role {role!r}.", fields={"role": [f"Unknown role {role!r}."]})
+    user.role = role
+    user.is_staff = role in (Role.EDITOR, Role.ADMIN) or user.is_superuser
+    user.save(update_fields=["role", "is_staff"])
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, is_active: bool) -> User:
+    """(De)activate an account; a deactivated user's tokens stop working at once."""
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    if not is_active:
+        _blacklist_all_tokens(user)
+    return user
+
+
+@transaction.atomic
+def user_admin_update(*, user: User, role: str | None = None, is_active: bool | None = None):
+    """An admin's change of another user's role or activation, as one change."""
+    if role is not None:
+        user = user_set_role(user=user, role=role)
+    if is_active is not None:
+        user = user_set_active(user=user, is_active=is_active)
+    return user
+
+
+def user_logout(*, user: User, refresh: str) -> None:
+    """Blacklist one of the user's refresh tokens so that it can no longer be used."""
+    try:
+        token = RefreshToken(refresh)
+        if str(token.get("user_id")) != str(user.pk):
+            raise TokenError("Token is not one of yours")
+        token.blacklist()
+    except TokenError as exc:
+        raise InvalidInput(str(exc), fields={"refresh": [str(exc)]}) from exc

@@ -1,0 +1,228 @@
+"""The editors' admin. Every write goes through the blog's services, as the API's do."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from blog.models import Category, Comment, CommentStatus, Post, Revision, Tag
+from blog.services import comments as comment_services
+from blog.services import posts as post_services
+from blog.services import taxonomy as taxonomy_services
+from config.admin import RoleAdminMixin
+from config.errors import DomainError
+
+
+class RevisionInline(admin.TabularInline):
+    model = Revision
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "author", "title", "body"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PostAdminForm(forms.ModelForm):
+    tag_list = forms.CharField(
+        required=False, help_text="Comma-separated tags; unknown ones are created."
+    )
+
+    class Meta:
+        model = Post
+        fields = ["title", "excerpt", "body", "category", "allow_comments", "publish_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tag_list"].initial = ", ".join(
+                self.instance.tags.values_list("name", flat=True)
+            )
+
+    def clean_tag_list(self):
+        return [t.strip() for t in self.cleaned_data["tag_list"].split(",") if t.strip()]
+
+
+def _transition_action(service, description):
+    def run(modeladmin, request, queryset):
+        done, failed = 0, []
+        for post in queryset:
+            try:
+                service(post=post, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                failed.append(f"{post.slug}: {exc.message}")
+        modeladmin.message_user(request, f"{done} post(s) updated.")
+        if failed:
+            modeladmin.message_user(request, "; ".join(failed), messages.WARNING)
+
+    run.short_description = description
+    run.__name__ = service.__name__
+    return run
+
+
+@admin.register(Post)
+class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
+    form = PostAdminForm
+    list_display = ["title", "status", "author", "category", "published_at", "view_count"]
+    list_filter = ["status", "category", "author", "published_at"]
+    search_fields = ["title", "slug", "body"]
+    list_select_related = ["author", "category"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "slug", "status", "author", "published_at", "created_at", "updated_at", "view_count",
+        "comment_count", "reading_time_minutes",
+    ]  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "excerpt", "body", "tag_list", "category")}),
+        ("Publishing", {"fields": ("status", "publish_at", "published_at", "allow_comments")}),
+        (
+            "Details",
+            {
+                "fields": (
+                    "author",
+                    "created_at",
+                    "updated_at",
+                    "view_count",
+                    "comment_count",
+                    "reading_time_minutes",
+                )  # fmt: skip
+            },
+        ),
+    )
+    inlines = [RevisionInline]
+    actions = [
+        _transition_action(post_services.post_publish, "Publish (or schedule) selected posts"),
+        _transition_action(post_services.post_unpublish, "Unpublish selected posts"),
+        _transition_action(post_services.post_archive, "Archive selected posts"),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in PostAdminForm.Meta.fields}
+        tags = form.cleaned_data["tag_list"]
+        try:
+            if change:
+                original = Post.objects.get(pk=obj.pk)
+                changes = {n: v for n, v in data.items() if n in form.changed_data}
+                if "tag_list" in form.changed_data:
+                    changes["tags"] = tags
+                post = post_services.post_update(post=original, actor=request.user, **changes)
+            else:
+                post = post_services.post_create(author=request.user, tags=tags, **data)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk, obj.slug = post.pk, post.slug
+
+    def save_related(self, request, form, formsets, change):
+        # Tags were saved by the service; revisions are read-only.
+        pass
+
+    def delete_model(self, request, obj):
+        post_services.post_delete(post=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for post in queryset:
+            post_services.post_delete(post=post, actor=request.user)
+
+
+def _moderation_action(status):
+    def run(modeladmin, request, queryset):
+        count = comment_services.comment_moderate_many(
+            comments=queryset, actor=request.user, status=status
+        )
+        modeladmin.message_user(request, f"{count} comment(s) marked {status}.")
+
+    run.short_description = f"Mark selected comments as {status}"
+    run.__name__ = f"mark_{status}"
+    return run
+
+
+class PendingFirst(admin.SimpleListFilter):
+    title = "moderation"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Needs moderation")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(status=CommentStatus.PENDING)
+        return queryset
+
+
+@admin.register(Comment)
+class CommentAdmin(RoleAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "short_body", "author", "post", "status", "created_at"]
+    list_filter = [PendingFirst, "status", "created_at"]
+    search_fields = ["body", "author__username", "post__title"]
+    list_select_related = ["author", "post"]
+    readonly_fields = ["post", "author", "parent", "status", "created_at", "updated_at"]
+    fields = ["post", "author", "parent", "body", "status", "created_at", "updated_at"]
+    ordering = ["-created_at"]
+    actions = [_moderation_action(s) for s in CommentStatus.values]
+
+    @admin.display(description="body")
+    def short_body(self, comment):
+        return comment.body[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            comment_services.comment_update(
+                comment=obj, actor=request.user, body=form.cleaned_data["body"]
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def delete_model(self, request, obj):
+        comment_services.comment_delete(comment=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for comment in queryset:
+            comment_services.comment_delete(comment=comment, actor=request.user)
+
+
+@admin.register(Category)
+class CategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug", "description"]
+    fields = ["name", "slug", "description"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["slug"]
+
+    def save_model(self, request, obj, form, change):
+        data = {n: form.cleaned_data[n] for n in ("name", "description")}
+        try:
+            if change:
+                changes = {n: v for n, v in data.items() if n in form.changed_data}
+                category = taxonomy_services.category_update(
+                    category=Category.objects.get(pk=obj.pk), **changes
+                )
+            else:
+                category = taxonomy_services.category_create(
+                    slug=form.cleaned_data.get("slug") or "", **data
+                )
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk, obj.slug = category.pk, category.slug
+
+    def delete_model(self, request, obj):
+        taxonomy_services.category_delete(category=obj)
+
+    def delete_queryset(self, request, queryset):
+        for category in queryset:
+            taxonomy_services.category_delete(category=category)
+
+
+@admin.register(Tag)
+class TagAdmin(RoleAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,134 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Revision, Tag
+from config.api.serializers import StrictSerializer, StrictSerializerMixin
+
+
+class AuthorSerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(read_only=True)
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    slug = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True, allow_null=True)
+    tags = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Post
+        fields = [
+            "id", "slug", "title", "excerpt", "body", "body_html", "status", "author",
+            "category", "tags", "allow_comments", "publish_at", "published_at", "created_at",
+            "updated_at", "reading_time_minutes", "view_count", "comment_count", "url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, post) -> list[str]:
+        # Sorted in Python: the tags are prefetched, and ordering in SQL would re-query.
+        return sorted(tag.slug for tag in post.tags.all())
+
+    def get_url(self, post) -> str:
+        request = self.context.get("request")
+        path = post.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class PostListSerializer(PostSerializer):
+    class Meta(PostSerializer.Meta):
+        fields = [f for f in PostSerializer.Meta.fields if f not in ("body", "body_html")]
+        read_only_fields = fields
+
+
+class PostWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=200_000)
+    excerpt = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=20, required=False
+    )
+    status = serializers.ChoiceField(
+        choices=[PostStatus.DRAFT, PostStatus.PUBLISHED], required=False
+    )
+    publish_at = serializers.DateTimeField(required=False, allow_null=True)
+    allow_comments = serializers.BooleanField(required=False)
+
+
+class PostUpdateSerializer(PostWriteSerializer):
+    status = serializers.ChoiceField(choices=PostStatus.choices, required=False)
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Revision
+        fields = ["id", "title", "body", "created_at", "author"]
+
+
+class DailyStatsSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    views = serializers.IntegerField()
+    comments = serializers.IntegerField()
+
+
+class PostStatsSerializer(serializers.Serializer):
+    view_count = serializers.IntegerField()
+    comment_count = serializers.IntegerField()
+    daily = DailyStatsSerializer(many=True)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    post = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    author = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "post", "author", "parent", "body", "status", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=10_000)
+    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class CommentUpdateSerializer(StrictSerializer):
+    body = serializers.CharField(max_length=10_000)
+
+
+class CommentModerateSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=CommentStatus.choices)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    post_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "name", "description", "post_count"]
+        read_only_fields = ["id", "post_count"]
+
+
+class CategoryWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    slug = serializers.SlugField(max_length=120, required=False, allow_unicode=True)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class TagSerializer(serializers.ModelSerializer):
+    post_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Tag
+        fields = ["slug", "name", "post_count"]

@@ -1,0 +1,40 @@
+"""RSS and Atom feeds of the latest published posts."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from blog.selectors.posts import post_latest_published
+
+
+class LatestPostsFeed(Feed):
+    title = "Latest posts"
+    link = "/"
+    description = "The latest published posts."
+
+    def items(self):
+        return post_latest_published(limit=settings.FEED_SIZE)
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        # Already sanitized by the renderer; feed readers get the same safe HTML as the API.
+        return item.body_html
+
+    def item_author_name(self, item):
+        return item.author.public_name
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+
+class LatestPostsAtomFeed(LatestPostsFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestPostsFeed.description

@@ -1,0 +1,53 @@
+"""Query-string filters of the blog's lists (django-filter); selectors apply them."""
+
+import django_filters
+from django.db.models import Q
+
+from blog.models import Category, Comment, CommentStatus, Post, Tag
+
+
+class PostFilter(django_filters.FilterSet):
+    category = django_filters.CharFilter(field_name="category__slug")
+    tag = django_filters.CharFilter(field_name="tags__slug")
+    author = django_filters.CharFilter(field_name="author__username")
+    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = Post
+        fields = ["category", "tag", "author", "published_after", "published_before"]
+
+
+class CommentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CommentStatus.choices)
+    post = django_filters.CharFilter(field_name="post__slug")
+    author = django_filters.CharFilter(field_name="author__username")
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Comment
+        fields = ["status", "post", "author", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(body__icontains=value) | Q(author__username__icontains=value))
+
+
+class _NamedFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search")
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))
+
+
+class CategoryFilter(_NamedFilter):
+    class Meta:
+        model = Category
+        fields = ["search"]
+
+
+class TagFilter(_NamedFilter):
+    class Meta:
+        model = Tag
+        fields = ["search"]

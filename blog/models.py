@@ -1,0 +1,149 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class CommentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SPAM = "spam", "Spam"
+
+
+class Category(models.Model):
+    """A section of the site; a post has at most one."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    description = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    """A free keyword; tags are created on the fly from the slugs authors give."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    """An article in Markdown with its lifecycle (draft, scheduled, published, archived).
+
+    `body_html`, `excerpt`, `reading_time_minutes`, `comment_count` and `search_vector` are
+    derived, kept up to date by `blog.services.posts`; `view_count` by the view counter.
+    """
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
+    excerpt = models.TextField(blank=True, max_length=1000)
+    body = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    allow_comments = models.BooleanField(default=True)
+    publish_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reading_time_minutes = models.PositiveIntegerField(default=1)
+    view_count = models.PositiveBigIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    # Filled on PostgreSQL only (title weighted above tags and body); NULL on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="post_status_pub_idx"),
+            models.Index(fields=["status", "publish_at"], name="post_status_publish_at_idx"),
+            GinIndex(fields=["search_vector"], name="post_search_vector_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("blog:post-page", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PostStatus.PUBLISHED
+
+
+class Revision(models.Model):
+    """A snapshot of a post's title and body, kept at creation and at every change."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.post_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Comment(models.Model):
+    """A reader's comment on a post; `parent` makes threads (same post only)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    # Deleting a comment keeps its replies, as top-level comments.
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField(max_length=10000)
+    status = models.CharField(
+        max_length=16, choices=CommentStatus.choices, default=CommentStatus.APPROVED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["post", "status", "created_at"], name="comment_post_status_idx"),
+            models.Index(fields=["status", "created_at"], name="comment_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"Comment {self.pk} on {self.post_id}"

@@ -1,0 +1,1 @@
+"""Reads of the blog: querysets shaped for their callers."""

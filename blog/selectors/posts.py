@@ -1,0 +1,116 @@
+"""Reads on posts: what a caller may see, lists with filters and search, revisions."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from blog.filters import PostFilter
+from blog.models import Post, PostStatus, Revision
+from blog.selectors.common import apply_filterset, check_ordering
+from config.errors import InvalidInput
+
+# Orderings the API offers, as ORM orderings. The first field is the cursor's position;
+# `-id` breaks ties so that the order is total.
+_ORDERINGS = {
+    "-published_at": ("-published_at", "-id"),
+    "published_at": ("published_at", "id"),
+    "-view_count": ("-view_count", "-id"),
+    "-comment_count": ("-comment_count", "-id"),
+}
+# Drafts and scheduled posts have no `published_at`: they sort by their best date.
+_UNPUBLISHED_DATE = {"-published_at": "-sort_date", "published_at": "sort_date"}
+
+
+def post_base_queryset() -> QuerySet[Post]:
+    return Post.objects.select_related("author", "category").prefetch_related("tags")
+
+
+def post_visible_queryset(*, user) -> QuerySet[Post]:
+    """Published posts for everyone; also one's own posts, and every post for editors."""
+    qs = post_base_queryset()
+    if user is not None and user.is_authenticated:
+        if user.is_editor:
+            return qs
+        return qs.filter(Q(status=PostStatus.PUBLISHED) | Q(author=user))
+    return qs.filter(status=PostStatus.PUBLISHED)
+
+
+def post_get_visible(*, slug: str, user) -> Post | None:
+    return post_visible_queryset(user=user).filter(slug=slug).first()
+
+
+def post_etag(post: Post) -> str:
+    """The entity tag of a post's representation.
+
+    It follows the post's content and comment count, not its view count: a view must not
+    make the caller's own cached copy stale (views are counted on every 200).
+    """
+    version = f"{post.pk}:{post.updated_at.isoformat()}:{post.comment_count}"
+    return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
+
+
+def _search(qs: QuerySet[Post], text: str) -> QuerySet[Post]:
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=settings.SEARCH_CONFIG)
+        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    # SQLite fallback: a substring match, title hits ranked first.
+    return qs.filter(Q(title__icontains=text) | Q(body__icontains=text)).annotate(
+        rank=Case(
+            When(title__icontains=text, then=Value(2.0)),
+            default=Value(1.0),
+            output_field=FloatField(),
+        )
+    )
+
+
+def post_list(*, user, params) -> QuerySet[Post]:
+    """Posts for the list endpoint, filtered, searched and ordered.
+
+    Published posts by default; `status=draft|scheduled|archived` lists the caller's own
+    (every author's for editors). The ordering is on the queryset, for the paginator.
+    """
+    status = params.get("status") or PostStatus.PUBLISHED
+    if status not in PostStatus.values:
+        raise InvalidInput(
+            f"Unknown status {status!r}.",
+            fields={"status": [f"Must be one of: {', '.join(PostStatus.values)}."]},
+        )
+    qs = post_base_queryset().filter(status=status)
+    if status != PostStatus.PUBLISHED:
+        if not (user and user.is_authenticated):
+            return qs.none().order_by("-id")
+        if not user.is_editor:
+            qs = qs.filter(author=user)
+        qs = qs.annotate(sort_date=Coalesce("published_at", "publish_at", "created_at"))
+
+    qs = apply_filterset(PostFilter, params, qs)
+
+    search = (params.get("search") or "").strip()
+    if search:
+        qs = _search(qs, search)
+    if search and not params.get("ordering"):
+        ordering = ("-rank", "-published_at", "-id")
+    else:
+        ordering = check_ordering(params, _ORDERINGS, "-published_at")
+        if status != PostStatus.PUBLISHED:
+            ordering = (_UNPUBLISHED_DATE.get(ordering[0], ordering[0]), *ordering[1:])
+    return qs.order_by(*ordering)
+
+
+def post_revisions(*, post: Post) -> QuerySet[Revision]:
+    return post.revisions.select_related("author").order_by("-created_at", "-id")
+
+
+def post_scheduled_due_count(*, now) -> int:
+    return Post.objects.filter(status=PostStatus.SCHEDULED, publish_at__lte=now).count()
+
+
+def post_latest_published(*, limit: int = 20, category=None) -> QuerySet[Post]:
+    qs = post_base_queryset().filter(status=PostStatus.PUBLISHED)
+    if category is not None:
+        qs = qs.filter(category=category)
+    return qs.order_by("-published_at", "-id")[:limit]

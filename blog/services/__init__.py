@@ -1,0 +1,1 @@
+"""Writes of the blog: posts, comments, categories and tags."""

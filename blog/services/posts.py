@@ -1,0 +1,254 @@
+"""Writes on posts: creation, edits with revisions, the publishing lifecycle, deletion."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.utils import timezone
+
+from accounts.models import User
+from analytics.services import post_view_record
+from blog.models import Category, Post, PostStatus, Revision, Tag
+from blog.rendering import make_excerpt, reading_time_minutes, render_markdown
+from blog.selectors.posts import post_etag
+from blog.services.common import make_slug, save_with_unique_slug
+from config.errors import ConflictError, InvalidInput, PermissionDeniedError, PreconditionFailed
+
+_EDITABLE = {"title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at"}
+_CREATE_STATUSES = {PostStatus.DRAFT, PostStatus.PUBLISHED}
+
+
+def post_check_can_edit(*, post: Post, actor: User) -> None:
+    if not (actor.is_editor or (post.author_id == actor.pk and actor.is_author)):
+        raise PermissionDeniedError("Only the post's author and editors may change it.")
+
+
+def _render(post: Post) -> None:
+    post.body_html = render_markdown(post.body)
+    post.reading_time_minutes = reading_time_minutes(post.body)
+    if not post.excerpt:
+        post.excerpt = make_excerpt(post.body_html)
+
+
+def _resolve_tags(raw_tags) -> list[Tag]:
+    """Tags by slug; unknown ones are created with the text given as their name."""
+    tags, seen = [], set()
+    for raw in raw_tags:
+        name = str(raw).strip()
+        slug = make_slug(name, fallback="", max_length=120)
+        if not slug:
+            raise InvalidInput(f"Not a valid tag: {raw!r}.", fields={"tags": ["Invalid tag."]})
+        if slug in seen:
+            continue
+        seen.add(slug)
+        tag, _ = Tag.objects.get_or_create(slug=slug, defaults={"name": name[:100]})
+        tags.append(tag)
+    return tags
+
+
+def post_update_search_vector(*, post: Post) -> None:
+    """Refresh the stored search vector: title weighted above tags, tags above the body."""
+    if connection.vendor != "postgresql":
+        return
+    config = settings.SEARCH_CONFIG
+    tag_text = " ".join(post.tags.values_list("name", flat=True))
+    Post.objects.filter(pk=post.pk).update(
+        search_vector=(
+            SearchVector("title", weight="A", config=config)
+            + SearchVector(Value(tag_text), weight="B", config=config)
+            + SearchVector("excerpt", "body", weight="C", config=config)
+        )
+    )
+
+
+def _keep_revision(post: Post, actor: User) -> None:
+    Revision.objects.create(post=post, title=post.title, body=post.body, author=actor)
+
+
+def _go_live(post: Post, now: datetime) -> None:
+    """Published now, or scheduled when `publish_at` lies in the future."""
+    if post.publish_at and post.publish_at > now:
+        post.status = PostStatus.SCHEDULED
+    else:
+        post.status = PostStatus.PUBLISHED
+        post.published_at = post.published_at or now
+
+
+@transaction.atomic
+def post_create(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    excerpt: str = "",
+    category: Category | None = None,
+    tags=(),
+    status: str = PostStatus.DRAFT,
+    publish_at: datetime | None = None,
+    allow_comments: bool = True,
+) -> Post:
+    if not author.is_author:
+        raise PermissionDeniedError("Only authors, editors and admins may write posts.")
+    if status not in _CREATE_STATUSES:
+        raise InvalidInput(
+            "A new post is a draft or published.",
+            fields={"status": ["Must be 'draft' or 'published'."]},
+        )
+    post = Post(
+        author=author,
+        title=title,
+        body=body,
+        excerpt=excerpt,
+        category=category,
+        allow_comments=allow_comments,
+        publish_at=publish_at,
+    )
+    _render(post)
+    if status == PostStatus.PUBLISHED:
+        _go_live(post, timezone.now())
+    save_with_unique_slug(post, make_slug(title, fallback="post", max_length=220))
+    post.tags.set(_resolve_tags(tags))
+    _keep_revision(post, author)
+    post_update_search_vector(post=post)
+    return post
+
+
+def _lock(post: Post) -> Post:
+    return Post.objects.select_for_update().get(pk=post.pk)
+
+
+def _check_etag(post: Post, if_match: str | None) -> None:
+    if if_match is None:
+        return
+    candidates = {tag.strip() for tag in if_match.split(",")}
+    if "*" not in candidates and post_etag(post) not in candidates:
+        raise PreconditionFailed("The post was changed since you read it (stale If-Match).")
+
+
+@transaction.atomic
+def post_update(*, post: Post, actor: User, if_match: str | None = None, **changes) -> Post:
+    """Edit a post; a change of title or body keeps a revision. `status` moves it along
+    its lifecycle through the same rules as the publish/unpublish/archive services."""
+    post_check_can_edit(post=post, actor=actor)
+    post = _lock(post)
+    _check_etag(post, if_match)
+    status = changes.pop("status", None)
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
+
+    tags = changes.pop("tags", None)
+    # An excerpt derived from the body follows the body; one written by hand stays.
+    derived_excerpt = post.excerpt == make_excerpt(post.body_html)
+    text_changed = any(
+        name in changes and changes[name] != getattr(post, name) for name in ("title", "body")
+    )
+    for name, value in changes.items():
+        setattr(post, name, value)
+    if "body" in changes or "excerpt" in changes:
+        if derived_excerpt and "excerpt" not in changes:
+            post.excerpt = ""
+        _render(post)
+    if post.status == PostStatus.SCHEDULED and "publish_at" in changes:
+        # Rescheduling: a time in the past (or none) means "publish now".
+        post.status = PostStatus.DRAFT
+        _go_live(post, timezone.now())
+    post.save()
+    if tags is not None:
+        post.tags.set(_resolve_tags(tags))
+    if text_changed:
+        _keep_revision(post, actor)
+    if text_changed or tags is not None or "excerpt" in changes:
+        post_update_search_vector(post=post)
+    if status is not None and status != post.status:
+        post = _transition(post, actor, status)
+    return post
+
+
+def _transition(post: Post, actor: User, status: str) -> Post:
+    transitions = {
+        PostStatus.PUBLISHED: post_publish,
+        PostStatus.SCHEDULED: post_publish,
+        PostStatus.DRAFT: post_unpublish,
+        PostStatus.ARCHIVED: post_archive,
+    }
+    if status not in transitions:
+        raise InvalidInput(f"Unknown status {status!r}.", fields={"status": ["Unknown status."]})
+    return transitions[status](post=post, actor=actor)
+
+
+@transaction.atomic
+def post_publish(*, post: Post, actor: User) -> Post:
+    """Publish now, or schedule when `publish_at` is in the future."""
+    post_check_can_edit(post=post, actor=actor)
+    post = _lock(post)
+    before = post.status
+    _go_live(post, timezone.now())
+    if post.status == before:
+        raise ConflictError(f"The post is already {before}.")
+    post.save(update_fields=["status", "published_at", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_unpublish(*, post: Post, actor: User) -> Post:
+    """Take a published or scheduled post back to draft."""
+    post_check_can_edit(post=post, actor=actor)
+    post = _lock(post)
+    if post.status not in (PostStatus.PUBLISHED, PostStatus.SCHEDULED):
+        raise ConflictError(
+            f"Only published or scheduled posts can be unpublished, not {post.status}."
+        )
+    post.status = PostStatus.DRAFT
+    post.published_at = None
+    post.save(update_fields=["status", "published_at", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_archive(*, post: Post, actor: User) -> Post:
+    post_check_can_edit(post=post, actor=actor)
+    post = _lock(post)
+    if post.status == PostStatus.ARCHIVED:
+        raise ConflictError("The post is already archived.")
+    post.status = PostStatus.ARCHIVED
+    post.save(update_fields=["status", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post, actor: User) -> None:
+    post_check_can_edit(post=post, actor=actor)
+    post.delete()
+
+
+def post_publish_due(*, now: datetime | None = None, batch_size: int = 100) -> list[int]:
+    """Publish every scheduled post whose time has come; returns their ids.
+
+    Each post is published in its own transaction, locked with SKIP LOCKED, so two
+    schedulers running at once never publish a post twice.
+    """
+    now = now or timezone.now()
+    published = []
+    while True:
+        with transaction.atomic():
+            due = list(
+                Post.objects.select_for_update(skip_locked=True)
+                .filter(status=PostStatus.SCHEDULED, publish_at__lte=now)
+                .order_by("publish_at", "id")[:batch_size]
+            )
+            for post in due:
+                post.status = PostStatus.PUBLISHED
+                post.published_at = post.published_at or post.publish_at
+                post.save(update_fields=["status", "published_at", "updated_at"])
+                published.append(post.pk)
+        if len(due) < batch_size:
+            return published
+
+
+def post_count_view(*, post: Post) -> None:
+    """Count one view of a published post."""
+    Post.objects.filter(pk=post.pk).update(view_count=F("view_count") + 1)
+    post_view_record(post_id=post.pk)

@@ -1,0 +1,56 @@
+"""Writes on categories (tags are created by the post services)."""
+
+from django.db import transaction
+
+from blog.models import Category
+from blog.services.common import make_slug, save_with_unique_slug
+from config.errors import InvalidInput
+
+_EDITABLE = {"name", "slug", "description"}
+
+
+def _check_unique(name: str | None, slug: str | None, *, exclude_pk=None) -> None:
+    others = Category.objects.exclude(pk=exclude_pk) if exclude_pk else Category.objects.all()
+    if name is not None and others.filter(name__iexact=name).exists():
+        raise InvalidInput(
+            "A category with that name already exists.",
+            fields={"name": ["A category with that name already exists."]},
+        )
+    if slug is not None and others.filter(slug=slug).exists():
+        raise InvalidInput(
+            "A category with that slug already exists.",
+            fields={"slug": ["A category with that slug already exists."]},
+        )
+
+
+@transaction.atomic
+def category_create(*, name: str, slug: str = "", description: str = "") -> Category:
+    name = name.strip()
+    _check_unique(name, slug or None)
+    category = Category(name=name, description=description)
+    if slug:
+        category.slug = slug
+        category.save()
+    else:
+        save_with_unique_slug(category, make_slug(name, fallback="category", max_length=120))
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, **changes) -> Category:
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    _check_unique(changes.get("name"), changes.get("slug"), exclude_pk=category.pk)
+    for name, value in changes.items():
+        setattr(category, name, value)
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    """Delete a category; its posts stay, with no category."""
+    category.delete()

@@ -1,0 +1,28 @@
+"""Server-rendered pages: the targets of feed and sitemap links, for readers without
+the frontend. The API is the main interface; these pages only read."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from blog.models import PostStatus
+from blog.selectors.posts import post_get_visible, post_latest_published
+from blog.selectors.taxonomy import category_get
+
+
+def home_page(request):
+    return render(request, "blog/home.html", {"posts": post_latest_published(limit=20)})
+
+
+def post_page(request, slug):
+    post = post_get_visible(slug=slug, user=None)
+    if post is None or post.status != PostStatus.PUBLISHED:
+        raise Http404
+    return render(request, "blog/post.html", {"post": post})
+
+
+def category_page(request, slug):
+    category = category_get(slug=slug)
+    if category is None:
+        raise Http404
+    posts = post_latest_published(limit=50, category=category)
+    return render(request, "blog/category.html", {"category": category, "posts": posts})

@@ -1,0 +1,5 @@
+"""Project configuration and the plumbing every app shares."""
+
+from config.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ConfigConfig(AppConfig):
+    """Holds no models: registered so that shared templates and checks are found."""
+
+    name = "config"
+    verbose_name = "Configuration"

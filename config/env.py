@@ -1,0 +1,49 @@
+"""Typed readers of environment variables, so settings state their defaults in one place."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from exc
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def env_rates(name: str, default: str) -> dict[str, str]:
+    """Parse `scope=rate,...`; scopes given in the variable override the defaults."""
+    rates = dict(item.split("=", 1) for item in default.split(","))
+    for item in env_list(name, ""):
+        if "=" not in item:
+            raise ImproperlyConfigured(f"{name}: expected scope=rate, got {item!r}")
+        scope, rate = item.split("=", 1)
+        rates[scope.strip()] = rate.strip()
+    return rates

@@ -1,0 +1,6 @@
+"""The beat schedule, kept in one place."""
+
+BEAT_SCHEDULE = {
+    # A scheduled post goes live at most ~30 s (plus a job's run time) after its time.
+    "publish-due-posts": {"task": "blog.publish_due_posts", "schedule": 30.0},
+}

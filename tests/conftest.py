@@ -1,0 +1,76 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Throttle counters and cached values must not leak from one test to the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user):
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def reader(db):
+    return factories.ReaderFactory()
+
+
+@pytest.fixture
+def author(db):
+    return factories.AuthorFactory()
+
+
+@pytest.fixture
+def other_author(db):
+    return factories.AuthorFactory()
+
+
+@pytest.fixture
+def editor(db):
+    return factories.EditorFactory()
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdminFactory()
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def reader_client(reader):
+    return client_for(reader)
+
+
+@pytest.fixture
+def author_client(author):
+    return client_for(author)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return client_for(editor)
+
+
+@pytest.fixture
+def admin_client_api(admin_user):
+    return client_for(admin_user)
