@@ -12,7 +12,10 @@ from config.admin import RoleAdminMixin
 from config.errors import DomainError
 
 
-class RevisionInline(admin.TabularInline):
+class RevisionInline(RoleAdminMixin, admin.TabularInline):
+    """Read-only history; shown to whoever may see the post (by role, like the models:
+    without the mixin Django's permission table would hide it from every editor)."""
+
     model = Revision
     extra = 0
     can_delete = False
@@ -24,6 +27,9 @@ class RevisionInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -118,8 +124,10 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
         obj.pk, obj.slug = post.pk, post.slug
 
     def save_related(self, request, form, formsets, change):
-        # Tags were saved by the service; revisions are read-only.
-        pass
+        # Tags were saved by the service. The revisions inline is view-only, so saving its
+        # formset writes nothing, but it must run: the change message reads its results.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request, obj):
         post_services.post_delete(post=obj, actor=request.user)
@@ -188,8 +196,21 @@ class CommentAdmin(RoleAdminMixin, admin.ModelAdmin):
             comment_services.comment_delete(comment=comment, actor=request.user)
 
 
+class CategoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "slug", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:  # only on the add page; the slug is stable afterwards
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Leave empty to derive it from the name."
+
+
 @admin.register(Category)
 class CategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
+    form = CategoryAdminForm
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug", "description"]
     fields = ["name", "slug", "description"]

@@ -25,6 +25,12 @@ _ALLOWED_ATTRIBUTES = {
 _URL_SCHEMES = {"http", "https", "mailto"}
 _WORDS_PER_MINUTE = 200
 _TAG = re.compile(r"<[^>]+>")
+# Tags that separate words; other (inline) tags are removed without adding a space.
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|blockquote|pre|table|thead|tbody|tr|td|th|br|hr)\b[^>]*>"
+)
+# Headings repeat the title and code reads badly in a teaser: the excerpt skips both.
+_NOT_IN_EXCERPT = re.compile(r"<(h[1-6]|pre)\b[^>]*>.*?</\1>", re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
 
@@ -43,7 +49,8 @@ def render_markdown(text: str) -> str:
 
 def make_excerpt(body_html: str, length: int = 280) -> str:
     """Plain text from the start of the rendered body, cut at a word boundary."""
-    text = html.unescape(_SPACE.sub(" ", _TAG.sub(" ", body_html)).strip())
+    prose = _NOT_IN_EXCERPT.sub(" ", body_html)
+    text = html.unescape(_SPACE.sub(" ", _TAG.sub("", _BLOCK_TAG.sub(" ", prose))).strip())
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"

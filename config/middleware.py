@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 
 from config.api.problems import problem_response
+from config.request_context import request_id_var
 
 # Accept a client's request id only if it cannot smuggle anything into logs or headers.
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -20,7 +21,11 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        response = self.get_response(request)
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
 

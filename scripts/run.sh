@@ -11,6 +11,7 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 
+python scripts/check_services.py
 python manage.py migrate --no-input
 python manage.py seed_demo
 

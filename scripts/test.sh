@@ -12,22 +12,7 @@ export DJANGO_DEBUG=0
 # The test client speaks plain HTTP; production keeps the redirect on.
 export DJANGO_SECURE_SSL_REDIRECT=0
 
-python - <<'PY'
-import os, sys
-import psycopg, redis
-url = os.environ["DATABASE_URL"]
-try:
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5, autocommit=True) as conn:
-        name = url.rsplit("/", 1)[1].split("?")[0]
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-except Exception as exc:
-    sys.exit(f"PostgreSQL is not reachable at {os.environ['DATABASE_URL']}: {exc}")
-try:
-    redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=5).ping()
-except Exception as exc:
-    sys.exit(f"Redis is not reachable at {os.environ['REDIS_URL']}: {exc}")
-PY
+python scripts/check_services.py
 
 echo "== ruff"
 ruff check .

@@ -1,7 +1,10 @@
 """factory-boy factories. They write rows directly (fast, any state); tests of behaviour
 call the services, which is what users do."""
 
+import functools
+
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -11,22 +14,22 @@ from blog.rendering import render_markdown
 PASSWORD = "correct-horse-battery-42"
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Hashing with Argon2 is slow by design: hash once, give every factory user the hash.
+    return make_password(PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.title())
     role = Role.READER
     is_staff = factory.LazyAttribute(lambda u: u.role in (Role.EDITOR, Role.ADMIN))
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    password = factory.LazyFunction(_password_hash)
 
 
 class ReaderFactory(UserFactory):

@@ -41,7 +41,7 @@ class PostSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class PostListSerializer(PostSerializer):
+class PostSummarySerializer(PostSerializer):
     class Meta(PostSerializer.Meta):
         fields = [f for f in PostSerializer.Meta.fields if f not in ("body", "body_html")]
         read_only_fields = fields

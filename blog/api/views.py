@@ -18,9 +18,9 @@ from blog.api.serializers import (
     CommentModerateSerializer,
     CommentSerializer,
     CommentUpdateSerializer,
-    PostListSerializer,
     PostSerializer,
     PostStatsSerializer,
+    PostSummarySerializer,
     PostUpdateSerializer,
     PostWriteSerializer,
     RevisionSerializer,
@@ -66,13 +66,20 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 
 
+def _etag_in(if_none_match: str, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110 13.1.2): `W/"x"` matches `"x"` (proxies that
+    compress weaken tags); `*` matches any current representation."""
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
 def _with_etag(response: Response, post) -> Response:
     response["ETag"] = post_selectors.post_etag(post)
     return response
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=POST_LIST_PARAMETERS, responses=PostListSerializer),
+    list=extend_schema(parameters=POST_LIST_PARAMETERS, responses=PostSummarySerializer),
     retrieve=extend_schema(parameters=[IF_NONE_MATCH], responses={200: PostSerializer, 304: None}),
     create=extend_schema(request=PostWriteSerializer, responses={201: PostSerializer}),
     update=extend_schema(
@@ -112,7 +119,7 @@ class PostViewSet(viewsets.GenericViewSet):
         queryset = post_selectors.post_list(user=request.user, params=request.query_params)
         self._ordering = queryset.query.order_by
         page = self.paginate_queryset(queryset)
-        serializer = PostListSerializer(page, many=True, context=self.get_serializer_context())
+        serializer = PostSummarySerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
 
     def create(self, request):
@@ -126,7 +133,7 @@ class PostViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, slug=None):
         post = self.get_object()
         etag = post_selectors.post_etag(post)
-        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        if _etag_in(request.headers.get("If-None-Match", ""), etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         if post.status == PostStatus.PUBLISHED:
             post_services.post_count_view(post=post)
@@ -214,7 +221,8 @@ class PostCommentListView(GenericAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", _STR, enum=CommentStatus.values, description="Editors.")
-        ]
+        ],
+        responses=CommentSerializer(many=True),
     )
     def get(self, request, slug):
         comments = comment_selectors.comment_list_for_post(

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from blog.filters import PostFilter
 from blog.models import Post, PostStatus, Revision
@@ -56,7 +56,11 @@ def post_etag(post: Post) -> str:
 def _search(qs: QuerySet[Post], text: str) -> QuerySet[Post]:
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=settings.SEARCH_CONFIG)
-        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        # ts_rank is a `real`; as `double precision` its value survives the round trip
+        # through a pagination cursor exactly (a `real` compared to the decimal text of
+        # itself is not equal to it, and the cursor would repeat or skip posts).
+        rank = Cast(SearchRank(F("search_vector"), query), FloatField())
+        return qs.filter(search_vector=query).annotate(rank=rank)
     # SQLite fallback: a substring match, title hits ranked first.
     return qs.filter(Q(title__icontains=text) | Q(body__icontains=text)).annotate(
         rank=Case(

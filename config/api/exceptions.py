@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -62,7 +63,30 @@ def _response(status_code, code, detail, fields=None, headers=None):
     )
 
 
+def _token_error_message(exc) -> str:
+    """simplejwt's InvalidToken carries a dict (detail, code, messages); keep the most
+    telling human message ("Token is expired") rather than the dict's repr."""
+    detail = getattr(exc, "detail", None)
+    if isinstance(detail, dict):
+        for item in detail.get("messages") or []:
+            if isinstance(item, dict) and item.get("message"):
+                return str(item["message"])
+        if detail.get("detail"):
+            return str(detail["detail"])
+    return str(detail or exc)
+
+
 def problem_exception_handler(exc, context):
+    request = context.get("request")
+    if request is not None:
+        # A problem document is JSON whatever the client prefers: without this, a browser's
+        # `Accept: text/html` would get the browsable API's HTML page for an error.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
+    return _problem_for(exc)
+
+
+def _problem_for(exc):
     if isinstance(exc, DomainError):
         set_rollback()
         return _response(exc.status, exc.code, exc.message, exc.fields)
@@ -77,7 +101,10 @@ def problem_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (InvalidToken, TokenError)):
-        exc = exceptions.AuthenticationFailed(str(getattr(exc, "detail", exc)))
+        auth_header = getattr(exc, "auth_header", None)
+        exc = exceptions.AuthenticationFailed(_token_error_message(exc))
+        # APIView set WWW-Authenticate on the original; a 401 must keep it (RFC 9110).
+        exc.auth_header = auth_header
 
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled error in API view", exc_info=exc)
