@@ -27,7 +27,7 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
 
     def _set_role(self, request, queryset, role):
         for user in queryset:
-            services.user_set_role(user=user, role=role)
+            services.user_set_role(user=user, role=role, actor=request.user)
         self.message_user(request, f"{queryset.count()} user(s) are now {role}s.")
 
     @admin.action(description="Make selected users readers")
@@ -52,9 +52,9 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
             if user.pk == request.user.pk:
                 self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
                 continue
-            services.user_set_active(user=user, is_active=False)
+            services.user_set_active(user=user, is_active=False, actor=request.user)
 
     @admin.action(description="Activate selected users")
     def activate(self, request, queryset):
         for user in queryset:
-            services.user_set_active(user=user, is_active=True)
+            services.user_set_active(user=user, is_active=True, actor=request.user)

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import Role, User
 from config.errors import InvalidInput
+from config.events import publish
 
 # Names that would shadow API paths such as /api/v1/users/me/.
 _RESERVED_USERNAMES = {"me", "admin", "api", "root", "system"}
@@ -51,6 +52,12 @@ def user_register(*, username: str, email: str, password: str, display_name: str
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    publish(
+        "user.registered",
+        aggregate_id=user.pk,
+        actor=user,
+        data={"username": user.username, "role": user.role},
+    )
     return user
 
 
@@ -69,6 +76,7 @@ def user_update_profile(*, user: User, **changes) -> User:
     user.full_clean(exclude=["password"])
     if changes:
         user.save(update_fields=list(changes))
+        publish("user.updated", aggregate_id=user.pk, actor=user, data={"fields": sorted(changes)})
     return user
 
 
@@ -88,38 +96,71 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     user.set_password(new_password)
     user.save(update_fields=["password"])
     _blacklist_all_tokens(user)
+    publish("user.password_changed", aggregate_id=user.pk, actor=user)
     return user
 
 
 @transaction.atomic
-def user_set_role(*, user: User, role: str) -> User:
+def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
     """Give a user a role; editors and admins get the Django admin (`is_staff`)."""
     if role not in Role.values:
         raise InvalidInput(f"Unknown role {role!r}.", fields={"role": [f"Unknown role {role!r}."]})
+    old_role = user.role
     user.role = role
     user.is_staff = role in (Role.EDITOR, Role.ADMIN) or user.is_superuser
     user.save(update_fields=["role", "is_staff"])
+    if old_role != role:
+        publish(
+            "user.role_changed",
+            aggregate_id=user.pk,
+            actor=actor,
+            data={"old_role": old_role, "new_role": role},
+        )
     return user
 
 
 @transaction.atomic
-def user_set_active(*, user: User, is_active: bool) -> User:
+def user_set_active(*, user: User, is_active: bool, actor: User | None = None) -> User:
     """(De)activate an account; a deactivated user's tokens stop working at once."""
+    was_active = user.is_active
     user.is_active = is_active
     user.save(update_fields=["is_active"])
     if not is_active:
         _blacklist_all_tokens(user)
+    if was_active != is_active:
+        publish(
+            "user.activated" if is_active else "user.deactivated", aggregate_id=user.pk, actor=actor
+        )
     return user
 
 
 @transaction.atomic
-def user_admin_update(*, user: User, role: str | None = None, is_active: bool | None = None):
+def user_admin_update(
+    *, user: User, actor: User, role: str | None = None, is_active: bool | None = None
+) -> User:
     """An admin's change of another user's role or activation, as one change."""
     if role is not None:
-        user = user_set_role(user=user, role=role)
+        user = user_set_role(user=user, role=role, actor=actor)
     if is_active is not None:
-        user = user_set_active(user=user, is_active=is_active)
+        user = user_set_active(user=user, is_active=is_active, actor=actor)
     return user
+
+
+@transaction.atomic
+def user_record_login(*, user: User) -> None:
+    """A successful sign-in (token obtained)."""
+    publish("user.logged_in", aggregate_id=user.pk, actor=user, data={"username": user.username})
+
+
+@transaction.atomic
+def user_record_login_failure(*, username: str, reason: str) -> None:
+    """A failed sign-in; the aggregate is the account if one has that username."""
+    user = User.objects.filter(username=username).only("pk").first()
+    publish(
+        "user.login_failed",
+        aggregate_id=user.pk if user else "unknown",
+        data={"username": username[:150], "reason": reason},
+    )
 
 
 def user_logout(*, user: User, refresh: str) -> None:

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from analytics.models import PostDailyStats
+from blog.models import Post
 
 
 def post_view_record(*, post_id: int, day: date | None = None, views: int = 1) -> None:
@@ -23,3 +24,9 @@ def post_view_record(*, post_id: int, day: date | None = None, views: int = 1) -
     except IntegrityError:
         # Another request created the row first: add to it instead.
         PostDailyStats.objects.filter(post_id=post_id, date=day).update(views=F("views") + views)
+
+
+def post_view_count(*, post_id: int, views: int = 1, day: date | None = None) -> None:
+    """Add views to a post's total and to its daily stats, in the database."""
+    Post.objects.filter(pk=post_id).update(view_count=F("view_count") + views)
+    post_view_record(post_id=post_id, day=day, views=views)

@@ -224,22 +224,22 @@ class CategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
             if change:
                 changes = {n: v for n, v in data.items() if n in form.changed_data}
                 category = taxonomy_services.category_update(
-                    category=Category.objects.get(pk=obj.pk), **changes
+                    category=Category.objects.get(pk=obj.pk), actor=request.user, **changes
                 )
             else:
                 category = taxonomy_services.category_create(
-                    slug=form.cleaned_data.get("slug") or "", **data
+                    slug=form.cleaned_data.get("slug") or "", actor=request.user, **data
                 )
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
         obj.pk, obj.slug = category.pk, category.slug
 
     def delete_model(self, request, obj):
-        taxonomy_services.category_delete(category=obj)
+        taxonomy_services.category_delete(category=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for category in queryset:
-            taxonomy_services.category_delete(category=category)
+            taxonomy_services.category_delete(category=category, actor=request.user)
 
 
 @admin.register(Tag)

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from config.celery import app as celery_app
 from tests import factories
 
 
@@ -12,6 +13,15 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_jobs():
+    # Jobs run in-process unless a test starts a real worker (tests/tasks/test_worker_*.py).
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

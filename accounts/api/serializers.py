@@ -1,5 +1,7 @@
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
 
+from accounts import services
 from accounts.models import Role, User
 from config.api.serializers import StrictSerializer, StrictSerializerMixin
 
@@ -65,3 +67,18 @@ class AdminUserSerializer(serializers.ModelSerializer):
 class AdminUserUpdateSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
+
+
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """simplejwt's login, recording `user.logged_in` and `user.login_failed` events."""
+
+    def validate(self, attrs):
+        try:
+            data = super().validate(attrs)
+        except exceptions.AuthenticationFailed as exc:
+            services.user_record_login_failure(
+                username=str(attrs.get(self.username_field, "")), reason=str(exc.get_codes())
+            )
+            raise
+        services.user_record_login(user=self.user)
+        return data

@@ -15,6 +15,7 @@ from accounts.api.serializers import (
     PublicUserSerializer,
     RefreshTokenSerializer,
     RegisterSerializer,
+    TokenObtainPairSerializer,
     UserSerializer,
 )
 from accounts.permissions import IsAdmin
@@ -38,6 +39,7 @@ class RegisterView(GenericAPIView):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    serializer_class = TokenObtainPairSerializer
     throttle_scope = "login"
 
     def get_throttles(self):
@@ -112,5 +114,7 @@ class AdminUserView(GenericAPIView):
             raise Http404
         serializer = AdminUserUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_admin_update(user=user, **serializer.validated_data)
+        user = services.user_admin_update(
+            user=user, actor=request.user, **serializer.validated_data
+        )
         return Response(AdminUserSerializer(user).data)

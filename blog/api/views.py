@@ -342,7 +342,9 @@ class CategoryViewSet(
     def create(self, request):
         serializer = CategoryWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        category = taxonomy_services.category_create(**serializer.validated_data)
+        category = taxonomy_services.category_create(
+            actor=request.user, **serializer.validated_data
+        )
         category = taxonomy_selectors.category_get(slug=category.slug)
         return Response(self.get_serializer(category).data, status=status.HTTP_201_CREATED)
 
@@ -350,12 +352,14 @@ class CategoryViewSet(
         category = self.get_object()
         serializer = CategoryWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        category = taxonomy_services.category_update(category=category, **serializer.validated_data)
+        category = taxonomy_services.category_update(
+            category=category, actor=request.user, **serializer.validated_data
+        )
         category = taxonomy_selectors.category_get(slug=category.slug)
         return Response(self.get_serializer(category).data)
 
     def destroy(self, request, slug=None):
-        taxonomy_services.category_delete(category=self.get_object())
+        taxonomy_services.category_delete(category=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

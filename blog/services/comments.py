@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from blog.models import Comment, CommentStatus, Post, PostStatus
 from config.errors import InvalidInput, PermissionDeniedError
+from config.events import publish
 
 _LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 
@@ -72,6 +73,17 @@ def comment_create(*, post: Post, author: User, body: str, parent_id: int | None
         post=post, author=author, parent=parent, body=body, status=_initial_status(author, body)
     )
     post_refresh_comment_count(post_id=post.pk)
+    publish(
+        "comment.created",
+        aggregate_id=comment.pk,
+        actor=author,
+        data={
+            "post_id": post.pk,
+            "parent_id": comment.parent_id,
+            "status": comment.status,
+            "author_id": author.pk,
+        },
+    )
     return comment
 
 
@@ -85,15 +97,22 @@ def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
         comment.status = CommentStatus.PENDING
     comment.save(update_fields=["body", "status", "updated_at"])
     post_refresh_comment_count(post_id=comment.post_id)
+    publish(
+        "comment.updated",
+        aggregate_id=comment.pk,
+        actor=actor,
+        data={"post_id": comment.post_id, "status": comment.status},
+    )
     return comment
 
 
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor: User) -> None:
     comment_check_can_edit(comment=comment, actor=actor)
-    post_id = comment.post_id
+    post_id, comment_id = comment.post_id, comment.pk
     comment.delete()
     post_refresh_comment_count(post_id=post_id)
+    publish("comment.deleted", aggregate_id=comment_id, actor=actor, data={"post_id": post_id})
 
 
 @transaction.atomic
@@ -106,9 +125,16 @@ def comment_moderate(*, comment: Comment, actor: User, status: str) -> Comment:
             f"Unknown status {status!r}.",
             fields={"status": [f"Must be one of: {', '.join(CommentStatus.values)}."]},
         )
+    old_status = comment.status
     comment.status = status
     comment.save(update_fields=["status", "updated_at"])
     post_refresh_comment_count(post_id=comment.post_id)
+    publish(
+        "comment.moderated",
+        aggregate_id=comment.pk,
+        actor=actor,
+        data={"post_id": comment.post_id, "old_status": old_status, "new_status": status},
+    )
     return comment
 
 

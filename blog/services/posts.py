@@ -5,16 +5,16 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import Value
 from django.utils import timezone
 
 from accounts.models import User
-from analytics.services import post_view_record
 from blog.models import Category, Post, PostStatus, Revision, Tag
 from blog.rendering import make_excerpt, reading_time_minutes, render_markdown
 from blog.selectors.posts import post_etag
 from blog.services.common import make_slug, save_with_unique_slug
 from config.errors import ConflictError, InvalidInput, PermissionDeniedError, PreconditionFailed
+from config.events import publish
 
 _EDITABLE = {"title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at"}
 _CREATE_STATUSES = {PostStatus.DRAFT, PostStatus.PUBLISHED}
@@ -76,6 +76,27 @@ def _go_live(post: Post, now: datetime) -> None:
         post.published_at = post.published_at or now
 
 
+def _publish_went_live(post: Post, actor: User | None) -> None:
+    if post.status == PostStatus.SCHEDULED:
+        publish(
+            "post.scheduled",
+            aggregate_id=post.pk,
+            actor=actor,
+            data={"slug": post.slug, "publish_at": post.publish_at.isoformat()},
+        )
+    elif post.status == PostStatus.PUBLISHED:
+        publish(
+            "post.published",
+            aggregate_id=post.pk,
+            actor=actor,
+            data={
+                "slug": post.slug,
+                "published_at": post.published_at.isoformat(),
+                "author_id": post.author_id,
+            },
+        )
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -112,6 +133,13 @@ def post_create(
     post.tags.set(_resolve_tags(tags))
     _keep_revision(post, author)
     post_update_search_vector(post=post)
+    publish(
+        "post.created",
+        aggregate_id=post.pk,
+        actor=author,
+        data={"slug": post.slug, "status": post.status, "author_id": author.pk},
+    )
+    _publish_went_live(post, author)
     return post
 
 
@@ -151,6 +179,7 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
         if derived_excerpt and "excerpt" not in changes:
             post.excerpt = ""
         _render(post)
+    status_before = post.status
     if post.status == PostStatus.SCHEDULED and "publish_at" in changes:
         # Rescheduling: a time in the past (or none) means "publish now".
         post.status = PostStatus.DRAFT
@@ -162,6 +191,16 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
         _keep_revision(post, actor)
     if text_changed or tags is not None or "excerpt" in changes:
         post_update_search_vector(post=post)
+    changed = sorted(set(changes) | ({"tags"} if tags is not None else set()))
+    if changed:
+        publish(
+            "post.updated",
+            aggregate_id=post.pk,
+            actor=actor,
+            data={"slug": post.slug, "fields": changed},
+        )
+    if post.status != status_before:
+        _publish_went_live(post, actor)
     if status is not None and status != post.status:
         post = _transition(post, actor, status)
     return post
@@ -189,6 +228,7 @@ def post_publish(*, post: Post, actor: User) -> Post:
     if post.status == before:
         raise ConflictError(f"The post is already {before}.")
     post.save(update_fields=["status", "published_at", "updated_at"])
+    _publish_went_live(post, actor)
     return post
 
 
@@ -204,6 +244,7 @@ def post_unpublish(*, post: Post, actor: User) -> Post:
     post.status = PostStatus.DRAFT
     post.published_at = None
     post.save(update_fields=["status", "published_at", "updated_at"])
+    publish("post.unpublished", aggregate_id=post.pk, actor=actor, data={"slug": post.slug})
     return post
 
 
@@ -215,13 +256,16 @@ def post_archive(*, post: Post, actor: User) -> Post:
         raise ConflictError("The post is already archived.")
     post.status = PostStatus.ARCHIVED
     post.save(update_fields=["status", "updated_at"])
+    publish("post.archived", aggregate_id=post.pk, actor=actor, data={"slug": post.slug})
     return post
 
 
 @transaction.atomic
 def post_delete(*, post: Post, actor: User) -> None:
     post_check_can_edit(post=post, actor=actor)
+    post_id, slug = post.pk, post.slug
     post.delete()
+    publish("post.deleted", aggregate_id=post_id, actor=actor, data={"slug": slug})
 
 
 def post_publish_due(*, now: datetime | None = None, batch_size: int = 100) -> list[int]:
@@ -243,12 +287,13 @@ def post_publish_due(*, now: datetime | None = None, batch_size: int = 100) -> l
                 post.status = PostStatus.PUBLISHED
                 post.published_at = post.published_at or post.publish_at
                 post.save(update_fields=["status", "published_at", "updated_at"])
+                _publish_went_live(post, None)
                 published.append(post.pk)
         if len(due) < batch_size:
             return published
 
 
 def post_count_view(*, post: Post) -> None:
-    """Count one view of a published post."""
-    Post.objects.filter(pk=post.pk).update(view_count=F("view_count") + 1)
-    post_view_record(post_id=post.pk)
+    """Count one view of a published post: a `post.viewed` event, not stored one row per
+    view; the view counter (`analytics.receivers.count_post_view`) does the counting."""
+    publish("post.viewed", aggregate_id=post.pk, data={"slug": post.slug}, store=False)

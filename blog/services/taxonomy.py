@@ -2,9 +2,11 @@
 
 from django.db import transaction
 
+from accounts.models import User
 from blog.models import Category
 from blog.services.common import make_slug, save_with_unique_slug
 from config.errors import InvalidInput
+from config.events import publish
 
 _EDITABLE = {"name", "slug", "description"}
 
@@ -24,7 +26,9 @@ def _check_unique(name: str | None, slug: str | None, *, exclude_pk=None) -> Non
 
 
 @transaction.atomic
-def category_create(*, name: str, slug: str = "", description: str = "") -> Category:
+def category_create(
+    *, name: str, slug: str = "", description: str = "", actor: User | None = None
+) -> Category:
     name = name.strip()
     _check_unique(name, slug or None)
     category = Category(name=name, description=description)
@@ -33,11 +37,12 @@ def category_create(*, name: str, slug: str = "", description: str = "") -> Cate
         category.save()
     else:
         save_with_unique_slug(category, make_slug(name, fallback="category", max_length=120))
+    publish("category.created", aggregate_id=category.pk, actor=actor, data={"slug": category.slug})
     return category
 
 
 @transaction.atomic
-def category_update(*, category: Category, **changes) -> Category:
+def category_update(*, category: Category, actor: User | None = None, **changes) -> Category:
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
@@ -47,10 +52,19 @@ def category_update(*, category: Category, **changes) -> Category:
     for name, value in changes.items():
         setattr(category, name, value)
     category.save()
+    if changes:
+        publish(
+            "category.updated",
+            aggregate_id=category.pk,
+            actor=actor,
+            data={"slug": category.slug, "fields": sorted(changes)},
+        )
     return category
 
 
 @transaction.atomic
-def category_delete(*, category: Category) -> None:
+def category_delete(*, category: Category, actor: User | None = None) -> None:
     """Delete a category; its posts stay, with no category."""
+    category_id, slug = category.pk, category.slug
     category.delete()
+    publish("category.deleted", aggregate_id=category_id, actor=actor, data={"slug": slug})

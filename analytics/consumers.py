@@ -1,0 +1,59 @@
+"""Consumers of the outbox: slow effects of events, run as jobs after commit.
+
+A consumer registers the event types it wants with `@consumer`. For each stored event,
+`analytics.outbox.event_dispatch` queues one `analytics.consume_event` job per interested
+consumer; `event_consume` runs it at most once per (consumer, event), deduplicated by a
+`ConsumedEvent` row written in the consumer's own transaction.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from analytics.models import ConsumedEvent, Event
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    types: frozenset[str] | None  # None: every event type
+    handle: Callable[[Event], object]
+    queue: str = "default"
+
+    def wants(self, event_type: str) -> bool:
+        return self.types is None or event_type in self.types
+
+
+CONSUMERS: dict[str, Consumer] = {}
+
+
+def consumer(name: str, *, types=None, queue: str = "default"):
+    """Register `func(event)` as the consumer `name` of the given event types."""
+
+    def register(func):
+        CONSUMERS[name] = Consumer(
+            name=name,
+            types=frozenset(types) if types is not None else None,
+            handle=func,
+            queue=queue,
+        )
+        return func
+
+    return register
+
+
+def consumers_for(event_type: str) -> list[Consumer]:
+    return [c for c in CONSUMERS.values() if c.wants(event_type)]
+
+
+def event_consume(*, consumer_name: str, event_id) -> str:
+    """Run one consumer on one event, at most once (consumers deduplicate by event id)."""
+    target = CONSUMERS[consumer_name]
+    event = Event.objects.get(pk=event_id)
+    with transaction.atomic():
+        _, created = ConsumedEvent.objects.get_or_create(consumer=target.name, event_id=event.pk)
+        if not created:
+            return "duplicate"
+        target.handle(event)
+    return "consumed"
