@@ -3,11 +3,12 @@ from django.db import models
 
 
 class PostDailyStats(models.Model):
-    """Views of one post on one day (UTC); the source of the per-post stats endpoint."""
+    """Views and approved comments of one post on one day (UTC): the per-post stats."""
 
     post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="daily_stats")
     date = models.DateField()
     views = models.PositiveBigIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -90,3 +91,93 @@ class ConsumedEvent(models.Model):
 
     def __str__(self):
         return f"{self.consumer} {self.event_id}"
+
+
+class SiteDailyStats(models.Model):
+    """Site totals of one day (UTC), rolled up from events by the analytics consumer."""
+
+    date = models.DateField(unique=True)
+    views = models.PositiveBigIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    posts_published = models.PositiveIntegerField(default=0)
+    users_registered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name_plural = "site daily stats"
+
+    def __str__(self):
+        return str(self.date)
+
+
+class WebhookSubscription(models.Model):
+    """A URL that receives the events of the listed types, signed with `secret`."""
+
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, help_text="Event types to deliver.")
+    secret = models.CharField(max_length=128, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one subscription; retried until delivered or given up (`failed`)."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
+    )
+    event_type = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"], name="webhook_delivery_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} -> {self.subscription_id} [{self.status}]"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery: what the receiver answered, or the error."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    succeeded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+
+    def __str__(self):
+        return f"attempt {self.pk} of delivery {self.delivery_id}"
