@@ -65,3 +65,32 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+
+class Notification(models.Model):
+    """One e-mail notification decided for a user: the memory that keeps a fact (this
+    comment was approved, this reply was written) from being announced twice, whatever
+    events repeat it (re-moderation, a replayed or redelivered event).
+
+    Written by `accounts.notifications` in the consumer's transaction; the e-mail itself is
+    a `tasks.send_email` job queued after that commit.
+    """
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    # The subject of the notification: a user id for a welcome, a comment id otherwise.
+    object_id = models.CharField(max_length=64)
+    # The event that caused it (audit trail: analytics.Event), kept as a plain id.
+    event_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "recipient"], name="notification_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id} -> {self.recipient_id}"

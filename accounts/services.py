@@ -71,6 +71,8 @@ def user_update_profile(*, user: User, **changes) -> User:
     if "email" in changes:
         changes["email"] = User.objects.normalize_email(changes["email"])
         _check_email_free(changes["email"], exclude_pk=user.pk)
+    # Only what differs is a change (and gets into the event).
+    changes = {name: value for name, value in changes.items() if getattr(user, name) != value}
     for name, value in changes.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])

@@ -15,3 +15,10 @@ class AnalyticsConfig(AppConfig):
             receivers.dispatch_event_jobs, dispatch_uid="analytics.dispatch_event_jobs"
         )
         event_committed.connect(receivers.count_post_view, dispatch_uid="analytics.count_post_view")
+
+        # Registers the `analytics` outbox consumer (daily stats roll-ups).
+        from analytics import rollups  # noqa: F401
+
+        # Registers the `webhooks` outbox consumer and the `analytics.deliver_webhook` job.
+        from analytics.webhooks import consumers as webhook_consumers  # noqa: F401
+        from analytics.webhooks import tasks as webhook_tasks  # noqa: F401

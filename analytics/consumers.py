@@ -47,13 +47,17 @@ def consumers_for(event_type: str) -> list[Consumer]:
     return [c for c in CONSUMERS.values() if c.wants(event_type)]
 
 
-def event_consume(*, consumer_name: str, event_id) -> str:
-    """Run one consumer on one event, at most once (consumers deduplicate by event id)."""
+def event_consume(*, consumer_name: str, event_id, force: bool = False) -> str:
+    """Run one consumer on one event, at most once (consumers deduplicate by event id).
+
+    `force` runs it again even if it already consumed the event (an operator's replay,
+    `manage.py replay_events --force`, after fixing a consumer).
+    """
     target = CONSUMERS[consumer_name]
     event = Event.objects.get(pk=event_id)
     with transaction.atomic():
         _, created = ConsumedEvent.objects.get_or_create(consumer=target.name, event_id=event.pk)
-        if not created:
+        if not created and not force:
             return "duplicate"
         target.handle(event)
     return "consumed"

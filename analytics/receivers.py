@@ -54,7 +54,8 @@ def dispatch_event_jobs(sender, event: DomainEvent, **kwargs) -> None:
 
 
 def count_post_view(sender, event: DomainEvent, **kwargs) -> None:
-    """`post.viewed`: add one view to the post's counters."""
+    """`post.viewed`: add one view to the post's counters (in Redis, flushed every
+    minute; in the database when Redis is down)."""
     if event.type != "post.viewed":
         return
     post_view_count(post_id=int(event.aggregate_id))

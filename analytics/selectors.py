@@ -1,33 +1,178 @@
-"""Reads of analytics."""
+"""Reads of analytics: post stats, trending posts, the site's statistics."""
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from datetime import UTC, date, datetime, timedelta
 
-from analytics.models import PostDailyStats
-from blog.models import CommentStatus, Post
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Role, User
+from analytics import counters
+from analytics.filters import EventFilter
+from analytics.models import Event, PostDailyStats
+from blog.models import Comment, CommentStatus, Post, PostStatus
+from blog.selectors.common import apply_filterset
+from tasks.base import PRIORITIES
+from tasks.models import JobRecord, JobStatus
+
+# Trending: a comment weighs as much as this many views.
+TRENDING_COMMENT_WEIGHT = 5
+
+
+def _today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def post_view_count_live(*, post: Post, just_counted: bool = False) -> int:
+    """The post's stored view count plus its views still pending in Redis.
+
+    `just_counted`: a view was counted after `post` was loaded. Without a Redis counter
+    (or with Redis down) it went to the database, so the loaded count lacks it; with
+    Redis it is among the pending views. One Redis round trip; a view in a flush that is
+    running at this very moment is missed, for that moment.
+    """
+    try:
+        return post.view_count + counters.view_pending_get(post_id=post.pk, today=_today())
+    except counters.CounterUnavailable:
+        return post.view_count + (1 if just_counted else 0)
 
 
 def post_stats(*, post: Post, days: int = 30) -> dict:
-    """Totals and the last `days` days of views and approved comments of one post."""
-    views = dict(
-        PostDailyStats.objects.filter(post=post)
+    """Totals, and the rolled-up views and approved comments of the last `days` days
+    (UTC, newest first, days without either left out).
+
+    The daily numbers are `PostDailyStats`: views as of the last flush (within a minute),
+    comments as of the last roll-up (the `analytics` consumer, a job after each change).
+    """
+    since = _today() - timedelta(days=days - 1)
+    daily = (
+        PostDailyStats.objects.filter(post=post, date__gte=since)
+        .filter(Q(views__gt=0) | Q(comments__gt=0))
         .order_by("-date")
-        .values_list("date", "views")[:days]
+        .values("date", "views", "comments")
     )
-    comments = dict(
-        post.comments.filter(status=CommentStatus.APPROVED)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("-day")
-        .values_list("day", "n")[:days]
-    )
-    dates = sorted(set(views) | set(comments), reverse=True)[:days]
     return {
-        "view_count": post.view_count,
+        "view_count": post_view_count_live(post=post),
         "comment_count": post.comment_count,
-        "daily": [
-            {"date": day, "views": views.get(day, 0), "comments": comments.get(day, 0)}
-            for day in dates
-        ],
+        "daily": list(daily),
     }
+
+
+def post_trending(*, days: int = 7, limit: int = 10) -> list[dict]:
+    """Published posts with the most views and approved comments in the last `days` days
+    (a comment weighs `TRENDING_COMMENT_WEIGHT` views), from the rolled-up daily stats."""
+    since = _today() - timedelta(days=days - 1)
+    rows = (
+        # The filter comes before the sums, so they add up only the recent days.
+        Post.objects.filter(status=PostStatus.PUBLISHED, daily_stats__date__gte=since)
+        .annotate(
+            recent_views=Sum("daily_stats__views"), recent_comments=Sum("daily_stats__comments")
+        )
+        .annotate(score=F("recent_views") + F("recent_comments") * TRENDING_COMMENT_WEIGHT)
+        .filter(score__gt=0)
+        .order_by("-score", "-id")
+        .values_list("id", "slug", "title", "recent_views", "recent_comments", "score")[:limit]
+    )
+    keys = ("id", "slug", "title", "views", "comments", "score")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _counts_by(queryset, field: str, keys) -> dict[str, int]:
+    """Counts of `queryset` per value of `field`: every one of `keys` (0 if none), and
+    any other value found."""
+    found = dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
+    return {**dict.fromkeys(keys, 0), **found}
+
+
+def user_stats() -> dict:
+    users = User.objects.all()
+    by_role = _counts_by(users.filter(is_superuser=False), "role", Role.values)
+    # A superuser is an admin whatever its stored role (`User.effective_role`).
+    by_role[Role.ADMIN] += users.filter(is_superuser=True).count()
+    return {
+        "total": users.count(),
+        "active": users.filter(is_active=True).count(),
+        "by_role": by_role,
+    }
+
+
+def post_status_stats() -> dict:
+    by_status = _counts_by(Post.objects.all(), "status", PostStatus.values)
+    return {"total": sum(by_status.values()), "by_status": by_status}
+
+
+def comment_status_stats() -> dict:
+    by_status = _counts_by(Comment.objects.all(), "status", CommentStatus.values)
+    return {"total": sum(by_status.values()), "by_status": by_status}
+
+
+def event_stats() -> dict:
+    """Counts of the event store (which retention keeps bounded)."""
+    by_type = _counts_by(Event.objects.all(), "type", ())
+    since = timezone.now() - timedelta(hours=24)
+    return {
+        "total": sum(by_type.values()),
+        "last_24h": Event.objects.filter(occurred_at__gte=since).count(),
+        "by_type": dict(sorted(by_type.items())),
+    }
+
+
+def job_stats() -> dict:
+    jobs = JobRecord.objects.all()
+    return {
+        "by_status": _counts_by(jobs, "status", JobStatus.values),
+        "by_queue": _counts_by(jobs, "queue", PRIORITIES),
+    }
+
+
+def cache_stats() -> dict:
+    """The cache backend; hits and misses are not counted yet (0, and no hit rate)."""
+    return {
+        "backend": settings.CACHES["default"]["BACKEND"],
+        "hits": 0,
+        "misses": 0,
+        "hit_rate": None,
+    }
+
+
+def site_stats() -> dict:
+    """The editors' dashboard numbers (`GET /api/v1/admin/stats/`)."""
+    return {
+        "users": user_stats(),
+        "posts": post_status_stats(),
+        "comments": comment_status_stats(),
+        "events": event_stats(),
+        "cache": cache_stats(),
+        "tasks": job_stats(),
+        "trending": post_trending(),
+    }
+
+
+# --- the event store ---------------------------------------------------------------------
+
+
+def event_list(*, params) -> QuerySet[Event]:
+    """Stored events, newest first, filtered by query parameters (`EventFilter`); bad
+    filters raise InvalidInput. Served with keyset pagination on `occurred_at`."""
+    queryset = Event.objects.select_related("actor").order_by("-occurred_at", "-id")
+    return apply_filterset(EventFilter, params, queryset)
+
+
+def event_log(
+    *,
+    types=(),
+    aggregate_type: str | None = None,
+    aggregate_id: str | None = None,
+    since: datetime | None = None,
+) -> QuerySet[Event]:
+    """Stored events for the terminal log (`manage.py events`), newest first."""
+    queryset = Event.objects.select_related("actor").order_by("-occurred_at", "-id")
+    if types:
+        queryset = queryset.filter(type__in=list(types))
+    if aggregate_type:
+        queryset = queryset.filter(aggregate_type=aggregate_type)
+    if aggregate_id:
+        queryset = queryset.filter(aggregate_id=aggregate_id)
+    if since is not None:
+        queryset = queryset.filter(occurred_at__gte=since)
+    return queryset

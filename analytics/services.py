@@ -1,32 +1,237 @@
-"""Writes of analytics: view counts per post and day."""
+"""Writes of analytics: the view counter and its flush, and the daily roll-ups.
 
-from datetime import date
+Views go to Redis (`analytics.counters`) and reach the database once a minute, by
+`view_counts_flush`; without Redis they are counted in the database at once. Approved
+comments per post and day, and the site's daily totals, are rolled up from events by the
+`analytics` consumer (`analytics.rollups`), which calls `daily_stats_apply_event`.
+"""
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+import logging
+from datetime import UTC, date
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, PositiveBigIntegerField, Q, Value, When
+from django.db.models.functions import Greatest, TruncDate
 from django.utils import timezone
 
-from analytics.models import PostDailyStats
-from blog.models import Post
+from analytics import counters
+from analytics.models import ConsumedEvent, Event, PostDailyStats, SiteDailyStats
+from blog.models import Comment, CommentStatus, Post
+
+logger = logging.getLogger(__name__)
+
+# A flushed batch is recorded as "consumed" under this name, with its id, in the flush's
+# transaction: a batch applied just before a crash is dropped, not applied again.
+VIEW_FLUSH_CONSUMER = "analytics.view_flush"
+_CHUNK = 500
 
 
-def post_view_record(*, post_id: int, day: date | None = None, views: int = 1) -> None:
-    """Add `views` to the post's count for `day` (today, UTC, by default)."""
-    day = day or timezone.now().date()
-    updated = PostDailyStats.objects.filter(post_id=post_id, date=day).update(
-        views=F("views") + views
-    )
-    if updated:
+def _today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def _daily_upsert(model, *, unique: tuple[str, ...], rows: list[dict], replace: bool = False):
+    """Insert daily rows, or add to (`replace`: overwrite) the counters of existing ones.
+
+    One `INSERT ... ON CONFLICT DO UPDATE` (PostgreSQL and SQLite): atomic against
+    concurrent writers of the same row, which the ORM's update-then-create is not.
+    Counters missing from a row are 0 when inserted and untouched when updated.
+    """
+    if not rows:
         return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    unique_columns = {model._meta.get_field(name).column for name in unique}
+    counted = [f.column for f in fields if f.column not in unique_columns and f.attname in rows[0]]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    values, params = [], []
+    for row in rows:
+        values.append("(" + ", ".join(["%s"] * len(fields)) + ")")
+        for f in fields:
+            value = row.get(f.attname, f.get_default())
+            if f.get_internal_type() == "DateField":
+                value = connection.ops.adapt_datefield_value(value)
+            params.append(value)
+    updates = ", ".join(
+        f"{quote(c)} = EXCLUDED.{quote(c)}"
+        if replace
+        else f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}"
+        for c in counted
+    )
+    columns = ", ".join(quote(f.column) for f in fields)
+    conflict = ", ".join(quote(c) for c in sorted(unique_columns))
+    # Only quoted identifiers from the model's meta are formatted in; values are params.
+    insert = f"INSERT INTO {table} ({columns}) VALUES {', '.join(values)}"  # noqa: S608
+    sql = f"{insert} ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def site_daily_add(*, day: date, **counts: int) -> None:
+    """Add to the site's totals of `day` (views, comments, posts_published, ...).
+
+    A negative change (a comment no longer approved) lowers a total, never below 0.
+    """
+    added = {name: n for name, n in counts.items() if n > 0}
+    if added:
+        _daily_upsert(SiteDailyStats, unique=("date",), rows=[{"date": day, **added}])
+    removed = {name: Greatest(F(name) + n, 0) for name, n in counts.items() if n < 0}
+    if removed:
+        SiteDailyStats.objects.filter(date=day).update(**removed)
+
+
+# --- views -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_view_count_in_db(*, post_id: int, views: int = 1, day: date | None = None) -> None:
+    """Add views to a post's total, its day and the site's day, in the database."""
+    day = day or _today()
+    if not Post.objects.filter(pk=post_id).update(view_count=F("view_count") + views):
+        return  # the post is gone
+    _daily_upsert(
+        PostDailyStats,
+        unique=("post", "date"),
+        rows=[{"post_id": post_id, "date": day, "views": views}],
+    )
+    site_daily_add(day=day, views=views)
+
+
+def post_view_count(*, post_id: int, views: int = 1, day: date | None = None) -> str:
+    """Count views of a post: in Redis, flushed to the database within a minute; in the
+    database at once when Redis is not the cache or is down. Returns where it counted."""
+    day = day or _today()
     try:
-        with transaction.atomic():
-            PostDailyStats.objects.create(post_id=post_id, date=day, views=views)
-    except IntegrityError:
-        # Another request created the row first: add to it instead.
-        PostDailyStats.objects.filter(post_id=post_id, date=day).update(views=F("views") + views)
+        counters.view_pending_add(post_id=post_id, day=day, views=views)
+        return "redis"
+    except counters.CounterUnavailable as exc:
+        if counters.view_counter_enabled():  # Redis is configured but failing: say so
+            logger.warning("view counter unavailable, counting in the database: %s", exc)
+    post_view_count_in_db(post_id=post_id, views=views, day=day)
+    return "database"
 
 
-def post_view_count(*, post_id: int, views: int = 1, day: date | None = None) -> None:
-    """Add views to a post's total and to its daily stats, in the database."""
-    Post.objects.filter(pk=post_id).update(view_count=F("view_count") + views)
-    post_view_record(post_id=post_id, day=day, views=views)
+def _view_batch_apply(batch: counters.ViewBatch) -> int:
+    """Apply one staged batch in one transaction, at most once; returns the views added."""
+    with transaction.atomic():
+        _, created = ConsumedEvent.objects.get_or_create(
+            consumer=VIEW_FLUSH_CONSUMER, event_id=batch.id
+        )
+        if not created:
+            return 0  # applied by a flush that died before dropping it
+        # Locked in id order: a post deleted meanwhile is skipped, not a foreign-key error.
+        live = list(
+            Post.objects.select_for_update()
+            .filter(pk__in=list(batch.counts))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for start in range(0, len(live), _CHUNK):
+            chunk = live[start : start + _CHUNK]
+            added = Case(
+                *[When(pk=pk, then=Value(batch.counts[pk])) for pk in chunk],
+                default=Value(0),
+                output_field=PositiveBigIntegerField(),
+            )
+            Post.objects.filter(pk__in=chunk).update(view_count=F("view_count") + added)
+            _daily_upsert(
+                PostDailyStats,
+                unique=("post", "date"),
+                rows=[
+                    {"post_id": pk, "date": batch.day, "views": batch.counts[pk]} for pk in chunk
+                ],
+            )
+        total = sum(batch.counts[pk] for pk in live)
+        if total:
+            site_daily_add(day=batch.day, views=total)
+        return total
+
+
+def view_counts_flush() -> dict:
+    """Move the views pending in Redis into `Post.view_count` and the daily stats.
+
+    Safe to run concurrently and to crash anywhere: see `analytics.counters`.
+    """
+    if not counters.view_counter_enabled():
+        return {"batches": 0, "views": 0}
+    keys = counters.view_batches_stage()
+    views = 0
+    for key in keys:
+        views += _view_batch_apply(counters.view_batch_read(key))
+        counters.view_batch_drop(key)
+    return {"batches": len(keys), "views": views}
+
+
+# --- roll-ups from events --------------------------------------------------------------
+
+
+@transaction.atomic
+def post_daily_comments_refresh(*, post_id: int) -> dict[date, int]:
+    """Recount the approved comments of a post per day of their creation (UTC).
+
+    A recount, not an increment: a deleted comment's event does not say whether it was
+    approved, and an edit may send an approved comment back to moderation. The post is
+    locked first, so two recounts of one post run one after the other and the later one
+    sees every change committed before it. Returns the change of each day that changed,
+    for the site totals.
+    """
+    if not list(Post.objects.select_for_update().filter(pk=post_id).values_list("pk")):
+        return {}
+    fresh = dict(
+        Comment.objects.filter(post_id=post_id, status=CommentStatus.APPROVED)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    stored = dict(
+        PostDailyStats.objects.filter(post_id=post_id)
+        .filter(Q(comments__gt=0) | Q(date__in=list(fresh)))
+        .values_list("date", "comments")
+    )
+    changes = {
+        day: fresh.get(day, 0) - stored.get(day, 0)
+        for day in sorted(set(fresh) | set(stored))
+        if fresh.get(day, 0) != stored.get(day, 0)
+    }
+    _daily_upsert(
+        PostDailyStats,
+        unique=("post", "date"),
+        rows=[{"post_id": post_id, "date": day, "comments": fresh.get(day, 0)} for day in changes],
+        replace=True,
+    )
+    return changes
+
+
+def _may_change_approved_comments(event: Event) -> bool:
+    """Whether a comment event may change the number of approved comments."""
+    data, approved = event.data or {}, CommentStatus.APPROVED
+    if event.type == "comment.created":
+        return data.get("status") == approved
+    if event.type == "comment.moderated":
+        return approved in (data.get("old_status"), data.get("new_status"))
+    if event.type == "comment.updated":
+        # An edit may send an approved comment back to moderation, never approve one.
+        return data.get("status") != approved
+    # A deleted comment's event does not say whether it was approved.
+    return event.type == "comment.deleted"
+
+
+def _post_comments_changed(post_id) -> None:
+    for day, change in post_daily_comments_refresh(post_id=int(post_id)).items():
+        # The site's day follows its posts' days by their changes, so comments of a post
+        # deleted since stay in the site's history (like its views).
+        site_daily_add(day=day, comments=change)
+
+
+@transaction.atomic
+def daily_stats_apply_event(*, event: Event) -> None:
+    """Roll one event up into the daily stats (the `analytics` consumer)."""
+    day = event.occurred_at.astimezone(UTC).date()
+    if _may_change_approved_comments(event):
+        _post_comments_changed(event.data["post_id"])
+    elif event.type == "post.published":
+        site_daily_add(day=day, posts_published=1)
+    elif event.type == "user.registered":
+        site_daily_add(day=day, users_registered=1)

@@ -4,6 +4,8 @@ from celery import shared_task
 
 from analytics.consumers import event_consume
 from analytics.outbox import outbox_relay
+from analytics.retention import event_purge
+from analytics.services import view_counts_flush
 from tasks.base import RecordedTask
 
 
@@ -16,3 +18,17 @@ def consume_event(consumer_name: str, event_id: str) -> str:
 def relay_events() -> int:
     """Re-dispatch stored events whose dispatch was lost."""
     return outbox_relay()
+
+
+@shared_task(base=RecordedTask, name="analytics.flush_view_counts", max_retries=0)
+def flush_view_counts() -> dict:
+    """Move the views counted in Redis into the database (the beat runs it every minute;
+    no retries: the next run picks up whatever this one left)."""
+    return view_counts_flush()
+
+
+@shared_task(base=RecordedTask, name="analytics.purge_events")
+def purge_events() -> int:
+    """Delete events past their retention (daily, on the `low` queue); idempotent, so a
+    retried or overlapping run only finds less to delete. Returns the number deleted."""
+    return sum(event_purge().values())

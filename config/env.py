@@ -2,6 +2,7 @@
 
 import os
 
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -47,3 +48,28 @@ def env_rates(name: str, default: str) -> dict[str, str]:
         scope, rate = item.split("=", 1)
         rates[scope.strip()] = rate.strip()
     return rates
+
+
+def env_email(name: str, default: str) -> dict:
+    """Parse an e-mail URL (`smtp://user:pass@host:587?tls=1`, `console://`, ...) into
+    Django's EMAIL_* settings, with dj-email-url; an unknown scheme is a configuration
+    error rather than a silent fall-back to some other backend."""
+    url = env(name, default) or default
+    scheme = url.split(":", 1)[0]
+    if scheme not in dj_email_url.SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name}: unknown scheme {scheme!r} (one of {', '.join(dj_email_url.SCHEMES)})"
+        )
+    return dj_email_url.parse(url)
+
+
+def env_int_map(name: str, default: str) -> dict[str, int]:
+    """Parse `key=integer,...` like `env_rates`: keys given in the variable override the
+    defaults, the others keep them."""
+    values = {}
+    for key, raw in env_rates(name, default).items():
+        try:
+            values[key.strip()] = int(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {key} must be an integer, not {raw!r}") from exc
+    return values

@@ -13,6 +13,7 @@ Services call `publish()` inside their transaction. Two signals carry the event:
 Event types and their payloads are documented in `EVENT_TYPES` below.
 """
 
+import ipaddress
 import logging
 import re
 import uuid
@@ -62,27 +63,58 @@ EVENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "report.completed": ("report", ("kind", "format")),
 }
 
-# Keys whose values are personal or secret, wherever they appear in a payload.
-_SECRET_KEYS = re.compile(r"pass(word)?|token|secret|e-?mail|(^|_)ip(_|$)|ip_?address|auth", re.I)
+# Key words whose values are personal or secret, wherever they appear in a payload. A key
+# is split into words (snake_case, kebab-case, camelCase) and matched word by word, so
+# `author_id` or `publish_at` stay while `userEmail`, `new_password1` or `client_ip` go.
+_SECRET_WORDS = frozenset(
+    {
+        "password", "passwd", "pass", "pwd", "passphrase", "token", "secret", "email",
+        "mail", "ip", "ipaddress", "addr", "auth", "authorization", "cookie", "session",
+        "sessionid", "apikey", "credential", "credentials", "otp",
+    }
+)  # fmt: skip
+_SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key")})
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
-_IPV6 = re.compile(r"\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b", re.I)
+_BEARER = re.compile(r"\bBearer\s+\S+", re.I)
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
+# Candidates only: an address is redacted when `ipaddress` accepts it, so a time of day
+# ("10:00:00") or a version number that is no address stays as it is.
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?![\w:])")
 REDACTED = "[redacted]"
 
 
+def _is_secret_key(key: str) -> bool:
+    words = re.findall(r"[a-z]+", _CAMEL.sub(r"\1_\2", key).lower())
+    return any(w in _SECRET_WORDS for w in words) or any(
+        pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False)
+    )
+
+
+def _redact_address(match: re.Match) -> str:
+    try:
+        ipaddress.ip_address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return REDACTED
+
+
 def redact(value: Any) -> Any:
-    """Strip personal data from a payload: secret keys, e-mail and IP address values."""
+    """Strip personal data from a payload: values under secret or personal keys, and
+    e-mail addresses, IP addresses and bearer tokens anywhere in a string."""
     if isinstance(value, dict):
         return {
-            str(k): (REDACTED if _SECRET_KEYS.search(str(k)) else redact(v))
-            for k, v in value.items()
+            str(k): (REDACTED if _is_secret_key(str(k)) else redact(v)) for k, v in value.items()
         }
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [redact(v) for v in value]
     if isinstance(value, str):
         value = _EMAIL.sub(REDACTED, value)
-        value = _IPV4.sub(REDACTED, value)
-        return _IPV6.sub(REDACTED, value)
+        value = _BEARER.sub(REDACTED, value)
+        value = _JWT.sub(REDACTED, value)
+        value = _IPV4.sub(_redact_address, value)
+        return _IPV6.sub(_redact_address, value)
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return redact(str(value))

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
-from config.env import env, env_bool, env_int, env_list, env_rates
-from tasks.schedule import BEAT_SCHEDULE, TASK_ROUTES
+from config.env import env, env_bool, env_email, env_int, env_int_map, env_list, env_rates
+from tasks.schedule import BEAT_SCHEDULE, QUEUES, TASK_ROUTES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -106,9 +107,12 @@ if REDIS_URL:
                 # Short timeouts: a dead Redis must cost milliseconds, not the request.
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
+                # Redis errors are cache misses: the site answers from the database.
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -198,6 +202,8 @@ SPECTACULAR_SETTINGS = {
         "PostStatusEnum": "blog.models.PostStatus",
         "CommentStatusEnum": "blog.models.CommentStatus",
         "RoleEnum": "accounts.models.Role",
+        "JobStatusEnum": "tasks.models.JobStatus",
+        "ReportStatusEnum": "tasks.models.ReportStatus",
     },
 }
 
@@ -209,6 +215,18 @@ COMMENT_MAX_LINKS = env_int("COMMENT_MAX_LINKS", 3)
 # PostgreSQL text-search configuration used for the stored search vector.
 SEARCH_CONFIG = env("SEARCH_CONFIG", "english")
 
+# Event store retention in days (`analytics.purge_events`, daily): every type, and the
+# types kept for another time (`type=days,...`; the variable overrides these per type).
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 365)
+EVENT_RETENTION_DAYS_BY_TYPE = env_int_map(
+    "EVENT_RETENTION_DAYS_BY_TYPE", "user.logged_in=90,user.login_failed=90"
+)
+
+# Webhooks: loopback, private, link-local and reserved targets are refused unless this is on
+# (tests with a local receiver, intranets); a receiver gets WEBHOOK_TIMEOUT seconds a try.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+
 # Celery: Redis broker when REDIS_URL is set, else jobs run in-process (eager).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
@@ -217,8 +235,47 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = TASK_ROUTES
+# Priorities are queues (tasks/schedule.py). Declared in priority order, so a worker
+# started without -Q consumes all four, most urgent first.
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in QUEUES]
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # BRPOP the queues in the order given (critical first) instead of round-robin: a
+    # critical job queued behind 1,000 low ones is the next one a free worker takes.
+    "queue_order_strategy": "priority",
+    # An unacked message (its worker died) goes back to its queue after this long. It
+    # must exceed the longest job plus the longest retry countdown: a retry's message
+    # waits unacked in a worker until its time, and would be handed out twice otherwise.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
+    # How often a worker looks for such messages (kombu's defaults amount to ~100 s).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+    # Deployments (or test runs) sharing one Redis db keep their queues apart.
+    "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", ""),
+}
+# One message at a time per process, acknowledged after the job ran: nothing waits in a
+# busy worker's buffer while a more urgent job is queued, and a job whose worker is killed
+# is delivered again (task_reject_on_worker_lost; jobs are idempotent).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Days a finished job's record, and a report with its file, are kept (`tasks.purge_jobs`).
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 30)
+REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# E-mail: EMAIL_URL names the transport (`smtp://user:pass@host:587?tls=1`, `?ssl=1` for
+# implicit TLS; the console by default); EMAIL_BACKEND, if set, overrides its backend.
+_email = env_email("EMAIL_URL", "console://")
+EMAIL_BACKEND = env("EMAIL_BACKEND", _email["EMAIL_BACKEND"])
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+# A hung SMTP server must fail the attempt (and retry it), not hold a worker forever.
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Blog <noreply@localhost>")
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,28 +1,48 @@
 """The base of every job: a recorded lifecycle and the retry policy.
 
-Every job is a `RecordedTask`: queuing it writes a `JobRecord` (pending); the worker marks
-it running, retrying, completed or failed; a cancelled record makes the job a no-op.
-Retries use exponential backoff with jitter up to the job's `max_retries`; errors that a
-retry cannot fix (`PermanentError`, a missing row, bad arguments) fail at once.
+Every job is a `RecordedTask` (`@shared_task(base=RecordedTask, name="app.job_name")`):
+
+- Queuing it writes a `JobRecord` (pending) with its queue (= priority, from
+  `tasks.schedule.TASK_ROUTES`), redacted arguments, the request id and the actor. Inside
+  a transaction (and with a real broker) the message is sent only after the commit, so a
+  worker never gets a job whose record, or whose rows, it cannot see yet.
+- A worker marks it running (one more attempt) unless the record says it must not run
+  (cancelled, or already finished: a redelivered message of a completed job is dropped);
+  then completed, retrying or failed, with timings, a result summary or the error and its
+  traceback.
+- Retries: any error is retried with exponential backoff and jitter (`retry_backoff`
+  seconds, doubled each time, at most `retry_backoff_max`), up to `max_retries`, except
+  the errors no retry can fix (`NON_RETRYABLE`: bad arguments, a missing row, a broken
+  business rule, `PermanentError`), which fail at once.
+- `acks_late` + `reject_on_worker_lost`: a job whose worker dies is delivered again, so
+  jobs must be idempotent (take ids, re-fetch, check before writing).
+
+The policy is applied here, not by Celery's `autoretry_for` (which only knows whole
+seconds and full jitter, where a retry may come back at once): use the attributes below,
+per job in the decorator (`max_retries=`, `retry_backoff=`, `retry_backoff_max=`).
 """
 
 import logging
+import random
+import time
 import traceback as tb
 import uuid
+from contextvars import ContextVar
 
 from celery import Task
-from celery.exceptions import Ignore, Retry
-from django.core.exceptions import ObjectDoesNotExist
+from celery.exceptions import Ignore, Reject, Retry
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from config.errors import DomainError
 from config.events import redact
 from config.request_context import get_request_id, request_id_var
-from tasks.models import FINISHED_STATUSES, JobRecord, JobStatus
+from tasks import services
+from tasks.schedule import QUEUES
 
 logger = logging.getLogger(__name__)
 
-PRIORITIES = ("critical", "high", "default", "low")
+PRIORITIES = QUEUES
 
 
 class PermanentError(Exception):
@@ -33,109 +53,259 @@ class RetryableError(Exception):
     """A passing error (a remote service down): the job is retried with backoff."""
 
 
-# Errors that no retry can fix, whatever the job.
-NON_RETRYABLE = (PermanentError, ObjectDoesNotExist, ValueError, TypeError, KeyError)
+# Errors that no retry can fix, whatever the job: the same input gives the same error.
+NON_RETRYABLE = (
+    PermanentError,
+    ObjectDoesNotExist,
+    ValidationError,
+    DomainError,
+    ValueError,
+    TypeError,
+    KeyError,
+)
+
+# The actor of the job being run: jobs it queues are recorded as caused by them too.
+_job_actor: ContextVar[int | None] = ContextVar("job_actor", default=None)
+
+
+def backoff_countdown(retries: int, *, base: float, maximum: float, jitter: bool = True) -> float:
+    """Seconds before retry number `retries + 1`: `base * 2**retries`, at most `maximum`.
+
+    "Equal jitter": at least half the interval, so the backoff still grows, spread over
+    the other half, so the jobs failed by one outage do not all come back at once.
+    """
+    interval = min(float(maximum), float(base) * 2**retries)
+    if not jitter:
+        return interval
+    return interval / 2 + random.uniform(0, interval / 2)  # noqa: S311 (not for security)
 
 
 class RecordedTask(Task):
     abstract = True
     acks_late = True
     reject_on_worker_lost = True
-    # Retried (with backoff) for these; subclasses add their own passing errors.
-    autoretry_for = (RetryableError, ConnectionError, TimeoutError, OSError)
-    dont_autoretry_for = NON_RETRYABLE
+    # No default queue here: a task-level `queue` would override TASK_ROUTES (Celery
+    # treats it as an explicit option); `_queue_for` resolves the queue instead.
+    queue = None
+
+    # Retry policy (see the module docstring); Celery's own autoretry stays off.
+    autoretry_for = ()
+    retry_for: tuple[type[BaseException], ...] = (Exception,)
+    no_retry_for: tuple[type[BaseException], ...] = NON_RETRYABLE
     max_retries = 5
-    retry_backoff = 2
-    retry_backoff_max = 600
+    retry_backoff = 2.0
+    retry_backoff_max = 600.0
     retry_jitter = True
-    queue = "default"
 
     # --- queuing -------------------------------------------------------------------
     def apply_async(self, args=None, kwargs=None, task_id=None, **options):
-        task_id = task_id or str(uuid.uuid4())
-        request_id = get_request_id() or ""
+        """Queue the job and record it. Extra options: `actor` (a user) or `actor_id`."""
+        task_id = str(task_id or uuid.uuid4())
+        actor = options.pop("actor", None)
+        actor_id = options.pop("actor_id", None) or getattr(actor, "pk", None)
         headers = dict(options.pop("headers", None) or {})
-        headers.setdefault("request_id", request_id)
-        queue = options.get("queue") or self._route_queue()
-        if not JobRecord.objects.filter(pk=task_id).exists():
-            JobRecord.objects.create(
-                id=task_id,
+        headers.setdefault("request_id", get_request_id() or "")
+        queue = self._queue_for(options)
+        options["queue"] = queue
+        # A retry of the running job: its record exists and is committed.
+        is_own_retry = task_id == self.request.id
+        if not is_own_retry:
+            services.job_create(
+                job_id=task_id,
                 name=self.name,
                 queue=queue,
-                priority=queue if queue in PRIORITIES else "default",
-                arguments=redact({"args": list(args or ()), "kwargs": dict(kwargs or {})}),
-                max_attempts=(self.max_retries or 0) + 1,
+                arguments=_arguments(args, kwargs),
+                max_attempts=self._max_attempts(),
                 request_id=headers["request_id"],
-                actor_id=options.pop("actor_id", None),
+                actor_id=actor_id or _job_actor.get(),
             )
-        return super().apply_async(
-            args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options
-        )
 
-    def _route_queue(self) -> str:
+        def send():
+            return super(RecordedTask, self).apply_async(
+                args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options
+            )
+
+        in_transaction = transaction.get_connection().in_atomic_block
+        if is_own_retry or self.app.conf.task_always_eager or not in_transaction:
+            return send()
+        transaction.on_commit(lambda: self._send_after_commit(send, task_id))
+        return self.AsyncResult(task_id)
+
+    def _send_after_commit(self, send, task_id):
+        try:
+            send()
+        except Exception as exc:
+            # The change is committed; failing here would only hide the job's record.
+            logger.exception("job could not be queued", extra={"job_id": task_id})
+            services.job_fail(job_id=task_id, attempt=None, error=_describe(exc), traceback="")
+
+    def _queue_for(self, options) -> str:
+        """The queue Celery will route to: an explicit one (a retry keeps its queue),
+        else TASK_ROUTES, else the task's own, else the default queue."""
+        explicit = options.get("queue") or options.get("routing_key")
+        if explicit:
+            return getattr(explicit, "name", explicit)
         routes = self.app.conf.task_routes or {}
         route = routes.get(self.name) if isinstance(routes, dict) else None
-        return (route or {}).get("queue") or self.queue or "default"
+        return (route or {}).get("queue") or self.queue or self.app.conf.task_default_queue
+
+    def _max_attempts(self) -> int:
+        # max_retries=None means "no limit" to Celery; the record says 0.
+        return 0 if self.max_retries is None else self.max_retries + 1
 
     # --- running -------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        task_id = self.request.id
-        request_id = (self.request.headers or {}).get("request_id") or getattr(
-            self.request, "request_id", ""
-        )
-        token = request_id_var.set(request_id or None)
-        try:
-            if task_id and not self._mark_running(task_id):
-                raise Ignore()
+        request = self.request
+        if request.called_directly:
+            # A plain function call (tests, shell): nothing to record, no retries.
             return super().__call__(*args, **kwargs)
-        finally:
-            request_id_var.reset(token)
-
-    def _mark_running(self, task_id) -> bool:
-        """Mark the record running; False if it was cancelled (the job must not run)."""
-        with transaction.atomic():
-            record = JobRecord.objects.select_for_update().filter(pk=task_id).first()
+        request_id = (request.headers or {}).get("request_id") or getattr(request, "request_id", "")
+        request_token = request_id_var.set(request_id or None)
+        try:
+            record = self._start(args, kwargs, request_id)
             if record is None:
-                return True  # queued outside apply_async (e.g. by a bare send_task)
-            if record.status == JobStatus.CANCELLED:
-                return False
-            record.status = JobStatus.RUNNING
-            record.attempts += 1
-            record.started_at = record.started_at or timezone.now()
-            record.save(update_fields=["status", "attempts", "started_at"])
-        return True
+                logger.info("job skipped: cancelled or finished", extra={"job_id": request.id})
+                raise Ignore()
+            actor_token = _job_actor.set(record.actor_id)
+            try:
+                return self._run_attempts(args, kwargs, request_id)
+            finally:
+                _job_actor.reset(actor_token)
+        finally:
+            request_id_var.reset(request_token)
 
-    def _finish(self, task_id, status, **fields):
-        record = JobRecord.objects.filter(pk=task_id).first()
-        if record is None or record.status == JobStatus.CANCELLED:
-            return
-        now = timezone.now()
-        record.status = status
-        for name, value in fields.items():
-            setattr(record, name, value)
-        if status in FINISHED_STATUSES:
-            record.finished_at = now
-            if record.started_at:
-                record.duration_ms = int((now - record.started_at).total_seconds() * 1000)
-        record.save()
+    def _start(self, args, kwargs, request_id):
+        request = self.request
+        record = services.job_start(
+            job_id=request.id,
+            name=self.name,
+            queue=(request.delivery_info or {}).get("routing_key") or "",
+            arguments=_arguments(args, kwargs),
+            max_attempts=self._max_attempts(),
+            request_id=request_id or "",
+        )
+        if record is not None:
+            request.job_attempt = record.attempts
+            request.job_started = time.monotonic()
+        return record
 
-    def on_success(self, retval, task_id, args, kwargs):
-        result = retval if isinstance(retval, (dict, list, int, float, str, bool)) else None
-        self._finish(task_id, JobStatus.COMPLETED, result=redact(result), error="")
+    def _run_attempts(self, args, kwargs, request_id):
+        """Run the job and record its outcome here rather than in Celery's handlers,
+        which eager mode skips when it propagates errors (the embedded default, tests).
 
+        In a worker a retry is a new message with a countdown (Celery's `retry`); in
+        eager mode the next attempt runs at once, in-process, as Celery's eager retries do.
+        """
+        request = self.request
+        while True:
+            try:
+                result = self.run(*args, **kwargs)
+            except (Ignore, Reject):
+                raise
+            except Exception as exc:
+                explicit_retry = isinstance(exc, Retry)  # the job called self.retry()
+                cause = exc.exc if explicit_retry and exc.exc is not None else exc
+                if not explicit_retry and self._gives_up(exc):
+                    services.job_fail(
+                        job_id=request.id,
+                        attempt=self._attempt(),
+                        error=_describe(exc),
+                        traceback=_traceback(exc),
+                        duration_ms=self._duration_ms(),
+                    )
+                    self.on_give_up(exc, args, kwargs)
+                    raise
+                if not request.is_eager:
+                    if explicit_retry:
+                        raise  # recorded by on_retry
+                    countdown = backoff_countdown(
+                        request.retries,
+                        base=self.retry_backoff,
+                        maximum=self.retry_backoff_max,
+                        jitter=self.retry_jitter,
+                    )
+                    try:
+                        raise self.retry(exc=exc, countdown=countdown) from exc
+                    except Reject as rejected:
+                        # The retry could not be queued (broker down): Celery drops the
+                        # message, so the record must not say the job is still running.
+                        services.job_fail(
+                            job_id=request.id,
+                            attempt=self._attempt(),
+                            error=_describe(rejected.reason or exc),
+                            traceback=_traceback(exc),
+                            duration_ms=self._duration_ms(),
+                        )
+                        raise
+                services.job_schedule_retry(
+                    job_id=request.id,
+                    attempt=self._attempt(),
+                    error=_describe(cause),
+                    traceback=_traceback(cause),
+                )
+                request.retries += 1
+                if self._start(args, kwargs, request_id) is None:
+                    raise Ignore() from exc  # cancelled meanwhile
+                continue
+            services.job_complete(
+                job_id=request.id,
+                attempt=self._attempt(),
+                result=result,
+                duration_ms=self._duration_ms(),
+            )
+            return result
+
+    def on_give_up(self, exc, args, kwargs):
+        """Called once when the job fails for good (its record already says so), in a
+        worker and in eager mode alike; a job whose failure must show elsewhere (a
+        report's status) overrides it."""
+
+    def _gives_up(self, exc) -> bool:
+        if isinstance(exc, self.no_retry_for) or not isinstance(exc, self.retry_for):
+            return True
+        return self.max_retries is not None and self.request.retries >= self.max_retries
+
+    def _attempt(self):
+        return getattr(self.request, "job_attempt", None)
+
+    def _duration_ms(self) -> int | None:
+        """The run time of the current attempt (backoff waits excluded)."""
+        started = getattr(self.request, "job_started", None)
+        return None if started is None else int((time.monotonic() - started) * 1000)
+
+    # --- Celery's handlers (in a worker, after __call__) ---------------------------
     def on_retry(self, exc, task_id, args, kwargs, einfo):
-        self._finish(task_id, JobStatus.RETRYING, error=_describe(exc))
+        cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
+        services.job_schedule_retry(
+            job_id=task_id,
+            attempt=self._attempt(),
+            error=_describe(cause),
+            traceback=_traceback(cause),
+        )
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Usually recorded already by __call__ (then this matches nothing); this catches
+        # what fails around the job itself.
         if isinstance(exc, (Ignore, Retry)):
             return
-        self._finish(
-            task_id,
-            JobStatus.FAILED,
+        services.job_fail(
+            job_id=task_id,
+            attempt=self._attempt(),
             error=_describe(exc),
-            traceback="".join(tb.format_exception(exc))[-10000:],
+            traceback=_traceback(exc),
+            duration_ms=self._duration_ms(),
         )
+
+
+def _arguments(args, kwargs) -> dict:
+    """The arguments as recorded: without secrets or personal data (`redact`)."""
+    return redact({"args": list(args or ()), "kwargs": dict(kwargs or {})})
 
 
 def _describe(exc) -> str:
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    return redact(f"{type(exc).__name__}: {exc}")[:2000]
+
+
+def _traceback(exc) -> str:
+    # Tracebacks quote values (an address in a message): redacted like the arguments.
+    return redact("".join(tb.format_exception(exc)))[-10000:]

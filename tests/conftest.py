@@ -17,7 +17,7 @@ def _clean_cache():
 
 @pytest.fixture(autouse=True)
 def _eager_jobs():
-    # Jobs run in-process unless a test starts a real worker (tests/tasks/test_worker_*.py).
+    # Jobs run in-process unless a test starts a real worker (tests/tasks/test_worker.py).
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

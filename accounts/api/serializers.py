@@ -13,14 +13,17 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "bio", "role", "date_joined"]
+        fields = [
+            "id", "username", "email", "display_name", "bio", "role", "date_joined",
+            "email_notifications",
+        ]  # fmt: skip
         read_only_fields = ["id", "username", "role", "date_joined"]
 
 
 class ProfileUpdateSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = User
-        fields = ["email", "display_name", "bio"]
+        fields = ["email", "display_name", "bio", "email_notifications"]
         extra_kwargs = {"email": {"required": False, "allow_blank": False}}
 
 

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import IsAuthor, IsEditor
-from analytics.selectors import post_stats
+from analytics.selectors import post_stats, post_view_count_live
 from blog.api.serializers import (
     CategorySerializer,
     CategoryWriteSerializer,
@@ -137,7 +137,8 @@ class PostViewSet(viewsets.GenericViewSet):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         if post.status == PostStatus.PUBLISHED:
             post_services.post_count_view(post=post)
-            post.view_count += 1
+            # The stored count plus the views not yet flushed from Redis, this one included.
+            post.view_count = post_view_count_live(post=post, just_counted=True)
         return _with_etag(Response(self.get_serializer(post).data), post)
 
     def _update(self, request, partial):

@@ -126,6 +126,8 @@ def comment_moderate(*, comment: Comment, actor: User, status: str) -> Comment:
             fields={"status": [f"Must be one of: {', '.join(CommentStatus.values)}."]},
         )
     old_status = comment.status
+    if old_status == status:
+        return comment  # already in that status: no change, no event
     comment.status = status
     comment.save(update_fields=["status", "updated_at"])
     post_refresh_comment_count(post_id=comment.post_id)

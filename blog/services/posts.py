@@ -170,9 +170,9 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
     tags = changes.pop("tags", None)
     # An excerpt derived from the body follows the body; one written by hand stays.
     derived_excerpt = post.excerpt == make_excerpt(post.body_html)
-    text_changed = any(
-        name in changes and changes[name] != getattr(post, name) for name in ("title", "body")
-    )
+    # Only what differs is a change: a PATCH that repeats a value records no event for it.
+    changed = {name for name, value in changes.items() if getattr(post, name) != value}
+    text_changed = bool(changed & {"title", "body"})
     for name, value in changes.items():
         setattr(post, name, value)
     if "body" in changes or "excerpt" in changes:
@@ -186,18 +186,20 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
         _go_live(post, timezone.now())
     post.save()
     if tags is not None:
-        post.tags.set(_resolve_tags(tags))
+        new_tags = _resolve_tags(tags)
+        if {tag.pk for tag in new_tags} != set(post.tags.values_list("pk", flat=True)):
+            post.tags.set(new_tags)
+            changed.add("tags")
     if text_changed:
         _keep_revision(post, actor)
-    if text_changed or tags is not None or "excerpt" in changes:
+    if changed & {"title", "body", "excerpt", "tags"}:
         post_update_search_vector(post=post)
-    changed = sorted(set(changes) | ({"tags"} if tags is not None else set()))
     if changed:
         publish(
             "post.updated",
             aggregate_id=post.pk,
             actor=actor,
-            data={"slug": post.slug, "fields": changed},
+            data={"slug": post.slug, "fields": sorted(changed)},
         )
     if post.status != status_before:
         _publish_went_live(post, actor)

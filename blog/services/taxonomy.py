@@ -48,6 +48,8 @@ def category_update(*, category: Category, actor: User | None = None, **changes)
         raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+    # Only what differs is a change (and gets into the event).
+    changes = {name: value for name, value in changes.items() if getattr(category, name) != value}
     _check_unique(changes.get("name"), changes.get("slug"), exclude_pk=category.pk)
     for name, value in changes.items():
         setattr(category, name, value)

@@ -1,6 +1,7 @@
 """OpenAPI generation: every operation also documents its problem-document errors."""
 
 from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from config.api.problems import PROBLEM_CONTENT_TYPE
 from config.api.serializers import ProblemSerializer
@@ -13,13 +14,20 @@ class ProblemAutoSchema(AutoSchema):
         codes = ["401", "429"]  # a bad token, or throttling, can hit any endpoint
         if self.method in _WRITES or self._is_list_view():
             codes.append("400")
-        if self.method in _WRITES:
+        if self.method in _WRITES or self._requires_a_role():
             codes.append("403")
         if "{" in self.path:
             codes.append("404")
         if self.method in ("PUT", "PATCH") and "{slug}" in self.path:
             codes.append("412")
         return codes
+
+    def _requires_a_role(self) -> bool:
+        """A permission beyond "signed in" (editors only, admins only) answers 403."""
+        return any(
+            not isinstance(permission, (AllowAny, IsAuthenticated))
+            for permission in self.view.get_permissions()
+        )
 
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)

@@ -8,4 +8,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("accounts.api.urls")),
     path("", include("blog.api.urls")),
+    path("", include("analytics.api.urls")),
+    path("", include("tasks.api.urls")),
 ]

@@ -19,7 +19,9 @@ ME = "/api/v1/users/me/"
 PASSWORD = "/api/v1/users/me/password/"
 
 STRONG_PASSWORD = "tangerine-lighthouse-917"
-PROFILE_FIELDS = {"id", "username", "email", "display_name", "bio", "role", "date_joined"}
+PROFILE_FIELDS = {
+    "id", "username", "email", "display_name", "bio", "role", "date_joined", "email_notifications",
+}  # fmt: skip
 
 
 def assert_problem(response, status, code):

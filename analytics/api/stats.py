@@ -1,0 +1,71 @@
+"""`GET /api/v1/admin/stats/`: the site's numbers for editors."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsEditor
+from analytics.selectors import site_stats
+
+
+def _counts(help_text: str):
+    return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
+
+
+class UserStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    active = serializers.IntegerField()
+    by_role = _counts("Users per role (a superuser counts as admin).")
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = _counts("Count per status.")
+
+
+class EventStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    last_24h = serializers.IntegerField()
+    by_type = _counts("Stored events per type.")
+
+
+class CacheStatsSerializer(serializers.Serializer):
+    backend = serializers.CharField()
+    hits = serializers.IntegerField()
+    misses = serializers.IntegerField()
+    hit_rate = serializers.FloatField(allow_null=True)
+
+
+class TaskStatsSerializer(serializers.Serializer):
+    by_status = _counts("Job records per status.")
+    by_queue = _counts("Job records per queue.")
+
+
+class TrendingPostSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    views = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    score = serializers.IntegerField()
+
+
+class SiteStatsSerializer(serializers.Serializer):
+    users = UserStatsSerializer()
+    posts = StatusCountsSerializer()
+    comments = StatusCountsSerializer()
+    events = EventStatsSerializer()
+    cache = CacheStatsSerializer()
+    tasks = TaskStatsSerializer()
+    trending = TrendingPostSerializer(
+        many=True, help_text="Published posts by views + 5 x comments over the last 7 days."
+    )
+
+
+class SiteStatsView(APIView):
+    permission_classes = [IsEditor]
+
+    @extend_schema(responses=SiteStatsSerializer, operation_id="admin_stats_retrieve")
+    def get(self, request):
+        return Response(SiteStatsSerializer(site_stats()).data)

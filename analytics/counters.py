@@ -1,0 +1,162 @@
+"""Pending post views in Redis: the fast half of the view counter.
+
+A view is one `HINCRBY` on the hash of its day (UTC), post id -> views not yet in the
+database, and an `SADD` of the day to the set of days with pending views, both in one
+`MULTI`. `analytics.services.view_counts_flush` moves the counts to the database:
+
+1. `view_batches_stage` renames each day's hash to a batch key with a unique id (a Lua
+   script, atomic: a view lands either in the batch or in a fresh hash, never in
+   between) and adds the batch key to the set of batches;
+2. each batch is applied in one database transaction that also records the batch id, so
+   a batch applied before a crash is never applied twice;
+3. `view_batch_drop` deletes the batch.
+
+A flush that dies between 1 and 3 leaves its batches in the set; the next flush applies
+them (or, already applied, just drops them). Nothing is lost, nothing is counted twice.
+
+All keys share the hash tag `{views}`, so they live in one slot of a Redis Cluster, as
+the script needs. The counter is Redis only when the cache is django-redis; otherwise (the
+local-memory cache of the embedded default) `CounterUnavailable` tells the caller to
+count in the database, as it does when Redis is down.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from redis.exceptions import RedisError
+
+
+class CounterUnavailable(Exception):
+    """Redis is not the counter (no django-redis cache) or cannot be reached."""
+
+
+@dataclass(frozen=True)
+class ViewBatch:
+    key: str
+    id: uuid.UUID
+    day: date
+    counts: dict[int, int]
+
+
+# Rename one day's pending hash to a batch key, atomically with the bookkeeping.
+# KEYS: days set, batches set, the day's pending hash, the new batch key. ARGV: the day.
+_STAGE_SCRIPT = """
+redis.call('SREM', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('RENAME', KEYS[3], KEYS[4])
+  redis.call('SADD', KEYS[2], KEYS[4])
+  return 1
+end
+return 0
+"""
+
+
+def _prefix() -> str:
+    cache = settings.CACHES.get("default", {})
+    return f"{cache.get('KEY_PREFIX') or 'blog'}:{{views}}"
+
+
+def _days_key() -> str:
+    return f"{_prefix()}:days"
+
+
+def _batches_key() -> str:
+    return f"{_prefix()}:batches"
+
+
+def _pending_key(day: str) -> str:
+    return f"{_prefix()}:pending:{day}"
+
+
+def _batch_key(day: str, batch_id: uuid.UUID) -> str:
+    return f"{_prefix()}:batch:{day}:{batch_id.hex}"
+
+
+def _redis():
+    if not view_counter_enabled():
+        raise CounterUnavailable("the cache is not Redis")
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _call(func):
+    """Run `func(redis)`; any Redis error (down, timeout, read-only replica) is
+    `CounterUnavailable`, so the caller can fall back to the database."""
+    try:
+        return func(_redis())
+    except RedisError as exc:
+        raise CounterUnavailable(str(exc)) from exc
+
+
+def _decode(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
+    """Add views to the post's pending count of `day`; returns that pending count."""
+    iso = day.isoformat()
+
+    def run(redis):
+        pipe = redis.pipeline(transaction=True)
+        pipe.hincrby(_pending_key(iso), str(post_id), views)
+        pipe.sadd(_days_key(), iso)
+        return int(pipe.execute()[0])
+
+    return _call(run)
+
+
+def view_pending_get(*, post_id: int, today: date) -> int:
+    """Views of the post not yet flushed (today's and yesterday's hashes: a flush runs
+    every minute, so older days are empty). Raises `CounterUnavailable`."""
+    days = (today.isoformat(), (today - timedelta(days=1)).isoformat())
+
+    def run(redis):
+        pipe = redis.pipeline(transaction=False)
+        for day in days:
+            pipe.hget(_pending_key(day), str(post_id))
+        return sum(int(value or 0) for value in pipe.execute())
+
+    return _call(run)
+
+
+def view_batches_stage() -> list[str]:
+    """Move every day's pending hash into a new batch; returns every batch key waiting
+    to be applied, including those a crashed flush left behind."""
+
+    def run(redis):
+        stage = redis.register_script(_STAGE_SCRIPT)
+        for raw_day in redis.smembers(_days_key()):
+            day = _decode(raw_day)
+            keys = [_days_key(), _batches_key(), _pending_key(day), _batch_key(day, uuid.uuid4())]
+            stage(keys=keys, args=[day])
+        return sorted(_decode(key) for key in redis.smembers(_batches_key()))
+
+    return _call(run)
+
+
+def view_batch_read(key: str) -> ViewBatch:
+    """The counts of one staged batch (key: `<prefix>:batch:<day>:<batch id>`)."""
+    _, day, batch_id = key.rsplit(":", 2)
+    raw = _call(lambda redis: redis.hgetall(key))
+    counts = {int(_decode(post_id)): int(views) for post_id, views in raw.items()}
+    return ViewBatch(key=key, id=uuid.UUID(batch_id), day=date.fromisoformat(day), counts=counts)
+
+
+def view_batch_drop(key: str) -> None:
+    """Forget a batch once its counts are in the database."""
+
+    def run(redis):
+        pipe = redis.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.srem(_batches_key(), key)
+        pipe.execute()
+
+    _call(run)
+
+
+def view_counter_enabled() -> bool:
+    """Whether views are counted in Redis (the cache is django-redis), up or not."""
+    return settings.CACHES.get("default", {}).get("BACKEND", "").startswith("django_redis.")

@@ -1,0 +1,39 @@
+"""Query-string filters of analytics' lists (django-filter); selectors apply them."""
+
+import django_filters
+from django import forms
+
+from analytics.models import Event
+from config.events import EVENT_TYPES
+
+EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
+AGGREGATE_TYPES = sorted({aggregate for aggregate, _ in EVENT_TYPES.values()})
+
+
+class _EventFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since >= until:
+            self.add_error("until", "Must be later than `since`.")
+        return data
+
+
+class EventFilter(django_filters.FilterSet):
+    """Filters of the event store (`GET /api/v1/admin/events/`).
+
+    Unknown event or aggregate types are errors, not empty lists, so a typo is noticed.
+    `since` is inclusive and `until` exclusive: consecutive ranges never overlap.
+    """
+
+    type = django_filters.MultipleChoiceFilter(choices=EVENT_TYPE_CHOICES)
+    actor = django_filters.CharFilter(field_name="actor__username")
+    aggregate_type = django_filters.ChoiceFilter(choices=[(a, a) for a in AGGREGATE_TYPES])
+    aggregate_id = django_filters.CharFilter(max_length=64)
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Event
+        fields = ["type", "actor", "aggregate_type", "aggregate_id", "since", "until"]
+        form = _EventFilterForm

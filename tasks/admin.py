@@ -1,0 +1,74 @@
+"""Job records and reports in the admin: read-only, for admins; failed jobs can be retried."""
+
+from django.contrib import admin, messages
+
+from config.admin import RoleAdminMixin
+from config.errors import DomainError
+from tasks import services
+from tasks.models import JobRecord, JobStatus, Report
+
+
+class ReadOnlyAdminMixin(RoleAdminMixin):
+    """Records are written by the job system only; the admin looks, and acts by actions."""
+
+    admin_role_required = True
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRecord)
+class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at", "name", "status", "priority", "attempts", "max_attempts",
+        "duration_ms", "short_error",
+    ]  # fmt: skip
+    list_filter = ["status", "priority", "queue", "name", "created_at"]
+    search_fields = ["id", "name", "request_id", "error"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+    actions = ["retry_failed"]
+    fields = [
+        "id", "name", "status", "queue", "priority", "attempts", "max_attempts",
+        "created_at", "started_at", "finished_at", "duration_ms", "arguments", "result",
+        "error", "traceback", "request_id", "actor",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return obj.error[:80]
+
+    @admin.action(description="Retry the selected failed jobs (same arguments)")
+    def retry_failed(self, request, queryset):
+        done, skipped = 0, []
+        for record in queryset.filter(status=JobStatus.FAILED):
+            try:
+                services.job_retry(job_id=record.pk, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                skipped.append(f"{record.name} {record.pk}: {exc.message}")
+        ignored = queryset.exclude(status=JobStatus.FAILED).count()
+        self.message_user(request, f"{done} job(s) queued again.")
+        if ignored:
+            self.message_user(request, f"{ignored} job(s) not failed: left alone.", messages.INFO)
+        if skipped:
+            self.message_user(request, "; ".join(skipped), messages.WARNING)
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "kind", "format", "start", "end", "status", "row_count"]
+    list_filter = ["kind", "format", "status"]
+    list_select_related = ["requested_by"]
+    fields = [
+        "id", "kind", "format", "start", "end", "status", "task_id", "file", "row_count",
+        "error", "requested_by", "created_at", "completed_at",
+    ]  # fmt: skip
+    readonly_fields = fields

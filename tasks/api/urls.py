@@ -1,0 +1,24 @@
+from django.urls import path
+
+from tasks.api import views
+
+urlpatterns = [
+    path("admin/tasks/", views.JobListView.as_view(), name="admin-tasks-list"),
+    path("admin/tasks/<uuid:job_id>/", views.JobDetailView.as_view(), name="admin-tasks-detail"),
+    path(
+        "admin/tasks/<uuid:job_id>/cancel/",
+        views.JobCancelView.as_view(),
+        name="admin-tasks-cancel",
+    ),
+    path("admin/reports/", views.ReportCreateView.as_view(), name="admin-reports-create"),
+    path(
+        "admin/reports/<uuid:report_id>/",
+        views.ReportDetailView.as_view(),
+        name="admin-reports-detail",
+    ),
+    path(
+        "admin/reports/<uuid:report_id>/download/",
+        views.ReportDownloadView.as_view(),
+        name="admin-reports-download",
+    ),
+]

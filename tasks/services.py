@@ -1,0 +1,369 @@
+"""Writes of the job system: the lifecycle of a job record, cancel and retry; reports.
+
+The lifecycle (written by `tasks.base.RecordedTask`):
+
+    pending --> running --> completed
+                   |  \\--> failed          (non-retryable error, or the last attempt)
+                   v
+                retrying --> running ...   (a retry waits its backoff)
+    pending / retrying --> cancelled       (job_cancel: the job never runs again)
+    failed --> pending                      (job_retry: queued again, same arguments)
+
+Each transition from `running` names the attempt it belongs to, so a late report of an
+earlier attempt (its worker was killed, the message was delivered again) cannot overwrite
+the outcome of a later one.
+"""
+
+import json
+import logging
+import uuid
+from datetime import date, timedelta
+
+from celery import current_app
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import ConflictError, InvalidInput, NotFoundError
+from config.events import REDACTED, publish, redact
+from tasks.models import FINISHED_STATUSES, JobRecord, JobStatus, Report, ReportStatus
+from tasks.reports import BUILDERS, report_render
+from tasks.selectors import valid_uuid
+
+logger = logging.getLogger(__name__)
+
+# A delivered message runs only from these states; anything else (cancelled, completed,
+# failed) means it must not run, or must not run again.
+RUNNABLE_STATUSES = (JobStatus.PENDING, JobStatus.RETRYING, JobStatus.RUNNING)
+CANCELLABLE_STATUSES = (JobStatus.PENDING, JobStatus.RETRYING)
+# A result is a summary: a job returning a whole document keeps only its start.
+RESULT_MAX_CHARS = 2000
+
+
+def job_create(
+    *,
+    job_id,
+    name: str,
+    queue: str,
+    arguments: dict,
+    max_attempts: int,
+    request_id: str = "",
+    actor_id=None,
+) -> None:
+    """Record a job as it is queued (pending). Queuing an id again keeps its record
+    (a failed job queued again by `job_retry`).
+
+    One INSERT ... ON CONFLICT DO NOTHING: queuing a thousand jobs costs a thousand
+    round trips, not two thousand.
+    """
+    JobRecord.objects.bulk_create(
+        [
+            JobRecord(
+                id=job_id,
+                name=name,
+                queue=queue,
+                priority=queue,
+                arguments=arguments,
+                max_attempts=max_attempts,
+                request_id=request_id or "",
+                actor_id=actor_id,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def job_start(
+    *, job_id, name: str, queue: str, arguments: dict, max_attempts: int, request_id: str = ""
+) -> JobRecord | None:
+    """Mark one more attempt running; None if the job must not run (cancelled, finished).
+
+    A message sent without a record (by name, from another program) gets one now.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        record = JobRecord.objects.select_for_update().filter(pk=job_id).first()
+        if record is None:
+            try:
+                with transaction.atomic():
+                    return JobRecord.objects.create(
+                        id=job_id,
+                        name=name,
+                        queue=queue or "default",
+                        priority=queue or "default",
+                        arguments=arguments,
+                        max_attempts=max_attempts,
+                        request_id=request_id,
+                        status=JobStatus.RUNNING,
+                        attempts=1,
+                        started_at=now,
+                    )
+            except IntegrityError:
+                record = JobRecord.objects.select_for_update().get(pk=job_id)
+        if record.status not in RUNNABLE_STATUSES:
+            return None
+        record.status = JobStatus.RUNNING
+        record.attempts += 1
+        # The first start: `finished_at - started_at` spans every attempt and backoff.
+        record.started_at = record.started_at or now
+        record.save(update_fields=["status", "attempts", "started_at"])
+    return record
+
+
+def _attempt_filter(job_id, attempt, statuses):
+    qs = JobRecord.objects.filter(pk=job_id, status__in=statuses)
+    return qs if attempt is None else qs.filter(attempts=attempt)
+
+
+def job_complete(*, job_id, attempt, result, duration_ms: int | None) -> bool:
+    """The attempt succeeded. False if the record moved on meanwhile (cancelled, a later
+    attempt)."""
+    return bool(
+        _attempt_filter(job_id, attempt, [JobStatus.RUNNING]).update(
+            status=JobStatus.COMPLETED,
+            finished_at=timezone.now(),
+            duration_ms=duration_ms,
+            result=result_summary(result),
+            error="",
+            traceback="",
+        )
+    )
+
+
+def job_schedule_retry(*, job_id, attempt, error: str, traceback: str) -> bool:
+    """The attempt failed and another one is queued (after its backoff)."""
+    return bool(
+        _attempt_filter(job_id, attempt, [JobStatus.RUNNING]).update(
+            status=JobStatus.RETRYING, error=error, traceback=traceback
+        )
+    )
+
+
+def job_fail(
+    *, job_id, attempt, error: str, traceback: str, duration_ms: int | None = None
+) -> bool:
+    """The job gave up: a non-retryable error, or its last attempt failed."""
+    return bool(
+        _attempt_filter(job_id, attempt, [JobStatus.PENDING, JobStatus.RUNNING]).update(
+            status=JobStatus.FAILED,
+            finished_at=timezone.now(),
+            duration_ms=duration_ms,
+            error=error,
+            traceback=traceback,
+        )
+    )
+
+
+def result_summary(value):
+    """What a record keeps of a job's return value: JSON, redacted, and short."""
+    if value is None:
+        return None
+    value = redact(value)
+    text = json.dumps(value, default=str)
+    if len(text) <= RESULT_MAX_CHARS:
+        return value
+    return {"truncated": True, "preview": text[:RESULT_MAX_CHARS]}
+
+
+@transaction.atomic
+def job_cancel(*, job_id, actor=None) -> JobRecord:
+    """Cancel a job that is waiting to run (pending, or retrying: waiting for its next
+    attempt). Workers check the record before running, so it never runs (again).
+
+    A running job cannot be stopped safely (it may be half-way through a write); a
+    finished one has nothing left to cancel: both are conflicts.
+    """
+    record = JobRecord.objects.select_for_update().filter(pk=valid_uuid(job_id)).first()
+    if record is None:
+        raise NotFoundError("No such job.")
+    if record.status not in CANCELLABLE_STATUSES:
+        raise ConflictError(f"A {record.status} job cannot be cancelled.")
+    record.status = JobStatus.CANCELLED
+    record.finished_at = timezone.now()
+    record.save(update_fields=["status", "finished_at"])
+    logger.info(
+        "job cancelled",
+        extra={"job_id": str(record.pk), "actor_id": getattr(actor, "pk", None)},
+    )
+    return record
+
+
+def _contains_redacted(value) -> bool:
+    if isinstance(value, dict):
+        return any(_contains_redacted(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_redacted(v) for v in value)
+    return isinstance(value, str) and REDACTED in value
+
+
+@transaction.atomic
+def job_retry(*, job_id, actor=None) -> JobRecord:
+    """Queue a failed job again, same id and same arguments, with a fresh set of attempts.
+
+    The arguments come from the record. They are stored redacted, so this works for jobs
+    whose arguments had nothing to redact, which is every job that follows the rule
+    "jobs take ids"; a job whose arguments lost a value to redaction cannot be re-run from
+    its record (a conflict says so) and must be queued again by whatever started it.
+    No second, unredacted copy of the arguments is kept: it would be a store of exactly
+    the secrets the redaction keeps out.
+    """
+    record = JobRecord.objects.select_for_update().filter(pk=valid_uuid(job_id)).first()
+    if record is None:
+        raise NotFoundError("No such job.")
+    if record.status != JobStatus.FAILED:
+        raise ConflictError(f"Only failed jobs can be retried; this one is {record.status}.")
+    if _contains_redacted(record.arguments):
+        raise ConflictError(
+            "Its arguments were redacted when recorded: queue it again from its source."
+        )
+    task = current_app.tasks.get(record.name)
+    if task is None:
+        raise ConflictError(f"No job named {record.name!r} is registered.")
+    record.status = JobStatus.PENDING
+    record.attempts = 0
+    record.started_at = None
+    record.finished_at = None
+    record.duration_ms = None
+    record.result = None
+    # `error` and `traceback` keep the last failure until the next outcome replaces it.
+    record.save(
+        update_fields=["status", "attempts", "started_at", "finished_at", "duration_ms", "result"]
+    )
+    args = record.arguments.get("args") or []
+    kwargs = record.arguments.get("kwargs") or {}
+    queue = record.queue
+    # Sent after the commit: a worker must see the record pending, not failed.
+    transaction.on_commit(lambda: _send_again(task, record.pk, args, kwargs, queue))
+    logger.info(
+        "job retried", extra={"job_id": str(record.pk), "actor_id": getattr(actor, "pk", None)}
+    )
+    return record
+
+
+def _send_again(task, job_id, args, kwargs, queue):
+    try:
+        task.apply_async(args=args, kwargs=kwargs, task_id=str(job_id), queue=queue)
+    except Exception as exc:
+        # Not left pending forever with no message behind it: failed again, and said.
+        job_fail(job_id=job_id, attempt=None, error=f"Could not be queued: {exc}", traceback="")
+        raise
+
+
+# --- reports -----------------------------------------------------------------------------
+# A longer range is a data export, not a report: it would hold a worker for minutes.
+REPORT_MAX_DAYS = 3 * 366
+
+
+def report_create(*, kind: str, start: date, end: date, format: str, requested_by=None) -> Report:
+    """A pending report (not queued: `report_request` queues it, `run_report` runs it)."""
+    if end < start:
+        raise InvalidInput("The range ends before it starts.", fields={"end": ["Before start."]})
+    if (end - start).days >= REPORT_MAX_DAYS:
+        raise InvalidInput(
+            f"A report spans at most {REPORT_MAX_DAYS} days.",
+            fields={"end": [f"At most {REPORT_MAX_DAYS} days after start."]},
+        )
+    if kind not in BUILDERS:
+        raise InvalidInput(f"Unknown kind {kind!r}.", fields={"kind": ["Unknown kind."]})
+    return Report.objects.create(
+        kind=kind,
+        start=start,
+        end=end,
+        format=format,
+        requested_by=requested_by,
+        task_id=uuid.uuid4(),
+    )
+
+
+@transaction.atomic
+def report_request(*, kind: str, start: date, end: date, format: str, requested_by) -> Report:
+    """Create a report and queue its job (`tasks.generate_report`, queue `low`) once the
+    report row is committed."""
+    from tasks.tasks import generate_report
+
+    report = report_create(
+        kind=kind, start=start, end=end, format=format, requested_by=requested_by
+    )
+    transaction.on_commit(
+        lambda: generate_report.apply_async(
+            args=(str(report.pk),), task_id=str(report.task_id), actor=requested_by
+        )
+    )
+    return report
+
+
+def report_generate(*, report_id) -> dict:
+    """Build the report's file and store it through Django's storage API.
+
+    Idempotent: a completed report is left as it is, and a run after a crash replaces
+    whatever file the crashed run left. `report.completed` is published with the change.
+    """
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        raise Report.DoesNotExist(f"No report {report_id}")  # non-retryable
+    if report.status == ReportStatus.COMPLETED:
+        return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, error="")
+    table = BUILDERS[report.kind](report.start, report.end)
+    content = report_render(
+        table=table,
+        fmt=report.format,
+        meta={
+            "kind": report.kind,
+            "start": report.start,
+            "end": report.end,
+            "generated_at": timezone.now(),
+        },
+    )
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status == ReportStatus.COMPLETED:
+            return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
+        if report.file:
+            report.file.delete(save=False)
+        name = f"{report.kind}-{report.start}-{report.end}-{report.pk}.{report.format}"
+        report.file.save(name, ContentFile(content), save=False)
+        report.status = ReportStatus.COMPLETED
+        report.row_count = len(table.rows)
+        report.completed_at = timezone.now()
+        report.error = ""
+        report.save(update_fields=["file", "status", "row_count", "completed_at", "error"])
+        publish(
+            "report.completed",
+            aggregate_id=report.pk,
+            actor=report.requested_by,
+            data={"kind": report.kind, "format": report.format},
+        )
+    return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
+
+
+def report_fail(*, report_id, error: str) -> None:
+    """The report's job gave up: the report says so (its job record has the traceback)."""
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.COMPLETED).update(
+        status=ReportStatus.FAILED, error=error[:2000]
+    )
+
+
+# --- retention ---------------------------------------------------------------------------
+def job_purge(*, older_than: timedelta, batch_size: int = 1000) -> int:
+    """Delete the records of finished jobs created longer than `older_than` ago, in
+    batches (short transactions). Waiting and running jobs are kept, whatever their age."""
+    cutoff = timezone.now() - older_than
+    stale = JobRecord.objects.filter(status__in=FINISHED_STATUSES, created_at__lt=cutoff)
+    deleted = 0
+    while ids := list(stale.values_list("pk", flat=True)[:batch_size]):
+        deleted += JobRecord.objects.filter(pk__in=ids).delete()[0]
+    return deleted
+
+
+def report_purge(*, older_than: timedelta) -> int:
+    """Delete reports requested longer than `older_than` ago, with their files."""
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for report in Report.objects.filter(created_at__lt=cutoff).iterator():
+        # The file first: a report row without its file is worse than an orphan file.
+        if report.file:
+            report.file.delete(save=False)
+        report.delete()
+        deleted += 1
+    return deleted
