@@ -3,6 +3,7 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -174,3 +175,10 @@ def user_logout(*, user: User, refresh: str) -> None:
         token.blacklist()
     except TokenError as exc:
         raise InvalidInput(str(exc), fields={"refresh": [str(exc)]}) from exc
+
+
+def token_purge_expired() -> int:
+    """Delete refresh-token records (and their blacklist entries) past their expiry:
+    an expired token is refused anyway, so keeping it only grows the tables."""
+    deleted, _ = OutstandingToken.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

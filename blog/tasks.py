@@ -1,11 +1,19 @@
 """The blog's background jobs: thin wrappers that call a service."""
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from blog.services.posts import post_publish_due
+from tasks.base import RecordedTask
 
 
-@shared_task(name="blog.publish_due_posts", ignore_result=True)
+@shared_task(base=RecordedTask, name="blog.publish_due_posts", max_retries=0)
 def publish_due_posts() -> int:
     """Publish scheduled posts whose time has come (run every 30 s by the beat)."""
     return len(post_publish_due())
+
+
+@worker_ready.connect(dispatch_uid="blog.publish_overdue_at_worker_start")
+def publish_overdue_at_worker_start(sender=None, **kwargs):
+    """Posts that fell due while no worker ran go live as soon as one starts."""
+    publish_due_posts.delay()

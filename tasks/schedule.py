@@ -15,6 +15,11 @@ BEAT_SCHEDULE = {
     "requeue-stalled-webhooks": {"task": "analytics.requeue_stalled_webhooks", "schedule": 600.0},
     # Job records and reports past their retention (JOB_/REPORT_RETENTION_DAYS), off-peak.
     "purge-jobs": {"task": "tasks.purge_jobs", "schedule": crontab(hour=3, minute=45)},
+    # Refresh tokens past their expiry, with their blacklist entries.
+    "purge-expired-tokens": {
+        "task": "accounts.purge_expired_tokens",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 
 # The queues, most urgent first. A job's queue is its priority: workers consume them in
@@ -34,4 +39,5 @@ TASK_ROUTES = {
     # Reports are big and nobody waits on the second: behind everything else.
     "tasks.generate_report": {"queue": "low"},
     "tasks.purge_jobs": {"queue": "low"},
+    "accounts.purge_expired_tokens": {"queue": "low"},
 }
