@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -12,6 +11,7 @@ from analytics.filters import EventFilter
 from analytics.models import Event, PostDailyStats
 from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.selectors.common import apply_filterset
+from config import cache as config_cache
 from tasks.base import PRIORITIES
 from tasks.models import JobRecord, JobStatus
 
@@ -126,13 +126,10 @@ def job_stats() -> dict:
 
 
 def cache_stats() -> dict:
-    """The cache backend; hits and misses are not counted yet (0, and no hit rate)."""
-    return {
-        "backend": settings.CACHES["default"]["BACKEND"],
-        "hits": 0,
-        "misses": 0,
-        "hit_rate": None,
-    }
+    """The cache backend and its hits, misses and hit rate over all processes
+    (`config.cache.cache_stats`)."""
+    stats = config_cache.cache_stats()
+    return {key: stats[key] for key in ("backend", "hits", "misses", "hit_rate")}
 
 
 def site_stats() -> dict:

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = "Blog"
+
+    def ready(self):
+        from blog import receivers
+        from config.events import event_committed
+
+        event_committed.connect(
+            receivers.invalidate_cache_for_event, dispatch_uid="blog.invalidate_cache_for_event"
+        )

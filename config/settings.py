@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "blog",
     "analytics",
     "tasks",
+    # /health/ (config/health.py); the app gives its page template and `health_check` command.
+    "health_check",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,20 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache module (config/cache.py): freshness per namespace family (the part of a
+# namespace before ":"), the stale copy kept for stampedes, counters, encryption keys.
+CACHE_TTLS = env_int_map(
+    "CACHE_TTLS", "posts=60,post=300,categories=300,tags=300,user=300,users=300"
+)
+CACHE_DEFAULT_TTL = env_int("CACHE_DEFAULT_TTL", 300)
+CACHE_STALE_SECONDS = env_int("CACHE_STALE_SECONDS", 300)
+CACHE_LOCK_TIMEOUT = env_int("CACHE_LOCK_TIMEOUT", 10)
+CACHE_LOCK_WAIT_MS = env_int("CACHE_LOCK_WAIT_MS", 2000)
+CACHE_STATS_FLUSH_EVERY = env_int("CACHE_STATS_FLUSH_EVERY", 100)
+CACHE_STATS_FLUSH_SECONDS = env_int("CACHE_STATS_FLUSH_SECONDS", 5)
+CACHE_DEGRADED_LOG_SECONDS = env_int("CACHE_DEGRADED_LOG_SECONDS", 60)
+# Comma-separated; the first encrypts, all decrypt (rotation: prepend the new key).
+CACHE_ENCRYPTION_KEYS = env_list("CACHE_ENCRYPTION_KEYS", "") or [SECRET_KEY]
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
@@ -285,6 +301,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Load balancers probe the backends over plain HTTP; a redirect is not an answer.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,0 +1,150 @@
+"""Health checks (django-health-check 4.x): which parts are checked and which are critical.
+
+django-health-check 4.x has no registry: a check is a dataclass with a `run()` and the view
+is given the checks to run. `health_checks()` decides them from the settings at call time,
+so the view (`/health/`), the library's `health_check` command and our `manage.py health`
+run the same list.
+
+A check whose class says `critical = False` is reported (as a warning) but does not turn
+the answer into a 500: `/health/` is what a load balancer or orchestrator acts on, and a
+missing Celery worker must not take healthy web processes out of rotation. Jobs wait in
+the broker (and in the event outbox) until a worker is back; a dead broker, database,
+cache or storage, or pending migrations, break requests now and are critical.
+"""
+
+import asyncio
+import dataclasses
+import datetime
+import typing
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from health_check import Cache, Database, Storage
+from health_check.base import HealthCheck, HealthCheckResult
+from health_check.contrib.celery import Ping
+from health_check.contrib.redis import Redis
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
+from redis.asyncio import Redis as AsyncRedis
+
+from config.celery import app as celery_app
+
+# A health probe answers in about a second or reports the part as down; the web process's
+# own timeouts (0.5 s for Redis) are shorter still.
+REDIS_TIMEOUT_SECONDS = 1.0
+# The ping waits this long for every worker's answer (the number of workers is unknown).
+WORKER_PING_SECONDS = 1.0
+
+
+def is_critical(check: HealthCheck) -> bool:
+    return getattr(check, "critical", True)
+
+
+@dataclasses.dataclass
+class CacheCheck(Cache):
+    """The default cache: for django-redis a PING of its client first, then a set/get.
+
+    The Redis cache runs with IGNORE_EXCEPTIONS (a dead Redis is a cache miss for the site),
+    so set/get raise nothing and a dead Redis would only show as "key does not match"; the
+    ping goes around the backend's error handling and names the cause.
+    """
+
+    async def run(self):
+        client = getattr(caches[self.alias], "client", None)
+        if client is not None and hasattr(client, "get_client"):
+            await asyncio.to_thread(_redis_cache_ping, client)
+        await super().run()
+
+
+def _redis_cache_ping(client) -> None:
+    try:
+        client.get_client(write=True).ping()
+    except Exception as e:  # redis.ConnectionError, TimeoutError, ...: all mean "down"
+        raise ServiceUnavailable(f"Redis cache does not answer ({type(e).__name__})") from e
+
+
+def redis_client() -> AsyncRedis:
+    return AsyncRedis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+    )
+
+
+@dataclasses.dataclass
+class Migrations(HealthCheck):
+    """No migration is waiting: the code and the database schema agree."""
+
+    alias: str = DEFAULT_DB_ALIAS
+
+    def run(self):
+        connection = connections[self.alias]
+        # Checks run in executor threads; a connection this check opens, it closes.
+        opened_here = connection.connection is None
+        try:
+            executor = MigrationExecutor(connection)
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except Exception as e:
+            raise ServiceUnavailable(f"Migrations cannot be read ({type(e).__name__})") from e
+        finally:
+            if opened_here:
+                connection.close()
+        if plan:
+            names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in plan[:5])
+            raise ServiceUnavailable(f"{len(plan)} pending migration(s): {names}")
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """The Celery broker accepts a connection (jobs and the event outbox go through it)."""
+
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=REDIS_TIMEOUT_SECONDS), repr=False
+    )
+
+    def run(self):
+        try:
+            with celery_app.connection_for_write() as connection:
+                # No retry: one refused or timed-out attempt is the answer.
+                connection.ensure_connection(max_retries=0, timeout=self.timeout.total_seconds())
+        except Exception as e:  # kombu raises the transport's own errors
+            raise ServiceUnavailable(f"Broker does not answer ({type(e).__name__})") from e
+
+
+@dataclasses.dataclass
+class WorkerPing(Ping):
+    """A Celery worker answers a ping and every queue has a consumer. Not critical."""
+
+    critical: typing.ClassVar[bool] = False
+
+    def run(self):
+        try:
+            super().run()
+        except ServiceUnavailable as e:
+            raise ServiceWarning(e.message) from e
+
+
+def jobs_use_broker() -> bool:
+    """False in the embedded default: jobs run in-process, there is no broker or worker."""
+    conf = celery_app.conf
+    return not conf.task_always_eager and not str(conf.broker_url or "").startswith("memory")
+
+
+def health_checks() -> list[HealthCheck]:
+    checks: list[HealthCheck] = [Database(), CacheCheck(), Storage(), Migrations()]
+    if settings.REDIS_URL:
+        checks.append(Redis(client_factory=redis_client))
+    if jobs_use_broker():
+        ping_timeout = datetime.timedelta(seconds=WORKER_PING_SECONDS)
+        checks += [Broker(), WorkerPing(app=celery_app, timeout=ping_timeout)]
+    return checks
+
+
+def health_results_failed(results: typing.Iterable[HealthCheckResult]) -> bool:
+    """True when a critical check failed (warnings of non-critical ones don't count)."""
+    return any(result.error and is_critical(result.check) for result in results)
+
+
+async def health_run() -> list[HealthCheckResult]:
+    return list(await asyncio.gather(*(check.get_result() for check in health_checks())))
