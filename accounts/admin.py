@@ -2,8 +2,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
+from accounts.forms import AdminLoginForm
 from accounts.models import Role, User
 from config.admin import RoleAdminMixin
+
+# The admin's sign-in gets the token endpoint's throttle, lockout and events.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

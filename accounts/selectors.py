@@ -16,5 +16,11 @@ def user_get_public(*, username: str) -> User | None:
     return user_public_queryset().filter(username=username).first()
 
 
+def user_cache_namespaces(*, username: str) -> list[str]:
+    """The cache namespace of a user's public profile: `user:<id>`."""
+    pk = User.objects.filter(username=username).values_list("pk", flat=True).first()
+    return [f"user:{pk}"] if pk else []
+
+
 def user_get_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()

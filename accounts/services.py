@@ -8,8 +8,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import lockout
 from accounts.models import Role, User
-from config.errors import InvalidInput
+from config.errors import InvalidInput, TooManyRequests
 from config.events import publish
 
 # Names that would shadow API paths such as /api/v1/users/me/.
@@ -149,16 +150,46 @@ def user_admin_update(
     return user
 
 
-@transaction.atomic
+class LoginLocked(TooManyRequests):
+    code = "login_locked"
+
+
+def user_login_guard(*, username: str) -> None:
+    """Called before the password is checked: a locked-out username (`accounts.lockout`)
+    is refused with `LoginLocked`, and the refusal is a `user.login_failed` ("locked")."""
+    retry_after = lockout.login_locked_for(username)
+    if retry_after is None:
+        return
+    _publish_login_failed(username=username, reason="locked")
+    raise LoginLocked(
+        f"Too many failed sign-ins for this account; try again in {retry_after} seconds.",
+        retry_after=retry_after,
+    )
+
+
 def user_record_login(*, user: User) -> None:
-    """A successful sign-in (token obtained)."""
-    publish("user.logged_in", aggregate_id=user.pk, actor=user, data={"username": user.username})
+    """A successful sign-in (token obtained, admin login); it forgives past failures."""
+    lockout.login_failures_reset(user.username)
+    with transaction.atomic():
+        publish(
+            "user.logged_in", aggregate_id=user.pk, actor=user, data={"username": user.username}
+        )
+
+
+def user_record_login_failure(*, username: str, reason: str) -> None:
+    """A failed sign-in: counted towards the lockout (unless the reason is no password
+    guess) and published. The count is not part of the caller's transaction on purpose:
+    a rolled-back request must not undo a failure."""
+    if reason not in lockout.NOT_GUESSES:
+        lockout.login_failure_register(username)
+    _publish_login_failed(username=username, reason=reason)
 
 
 @transaction.atomic
-def user_record_login_failure(*, username: str, reason: str) -> None:
-    """A failed sign-in; the aggregate is the account if one has that username."""
-    user = User.objects.filter(username=username).only("pk").first()
+def _publish_login_failed(*, username: str, reason: str) -> None:
+    # The aggregate is the account if one has that username (case-insensitively, as the
+    # lockout counts), so the event store can answer for the lockout without Redis.
+    user = User.objects.filter(username__iexact=username).only("pk").first()
     publish(
         "user.login_failed",
         aggregate_id=user.pk if user else "unknown",

@@ -27,6 +27,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from config.cache import cache_available, cache_unavailable
+
 
 class CounterUnavailable(Exception):
     """Redis is not the counter (no django-redis cache) or cannot be reached."""
@@ -85,9 +87,12 @@ def _redis():
 def _call(func):
     """Run `func(redis)`; any Redis error (down, timeout, read-only replica) is
     `CounterUnavailable`, so the caller can fall back to the database."""
+    if not cache_available():  # Redis failed a moment ago: don't wait for it again
+        raise CounterUnavailable("Redis is skipped after an error (circuit open)")
     try:
         return func(_redis())
     except RedisError as exc:
+        cache_unavailable("view counter", exc)
         raise CounterUnavailable(str(exc)) from exc
 
 
@@ -160,3 +165,20 @@ def view_batch_drop(key: str) -> None:
 def view_counter_enabled() -> bool:
     """Whether views are counted in Redis (the cache is django-redis), up or not."""
     return settings.CACHES.get("default", {}).get("BACKEND", "").startswith("django_redis.")
+
+
+def view_pending_totals() -> tuple[int, int]:
+    """(views, batches): views counted in Redis and not yet in the database (in the
+    days' hashes and in staged batches), and the staged batches a flush has still to
+    apply (more than a few means flushes fail). Raises `CounterUnavailable`."""
+
+    def run(redis):
+        batches = [_decode(key) for key in redis.smembers(_batches_key())]
+        days = [_pending_key(_decode(day)) for day in redis.smembers(_days_key())]
+        pipe = redis.pipeline(transaction=False)
+        for key in days + batches:
+            pipe.hvals(key)
+        views = sum(int(value) for values in pipe.execute() for value in values)
+        return views, len(batches)
+
+    return _call(run)

@@ -29,19 +29,17 @@ def store_event(sender, event: DomainEvent, **kwargs) -> None:
 
 
 def log_activity(sender, event: DomainEvent, **kwargs) -> None:
-    """One structured log line per event."""
+    """One structured log line per event, named after it (`post.published`), with its
+    ids and its payload (ids and primitives, already redacted by `publish`)."""
     logger.info(
-        "%s %s:%s",
         event.type,
-        event.aggregate_type,
-        event.aggregate_id,
         extra={
             "event_id": str(event.id),
-            "event_type": event.type,
             "actor_id": event.actor_id,
             "aggregate_type": event.aggregate_type,
             "aggregate_id": event.aggregate_id,
             "request_id": event.request_id,
+            "data": event.data,
         },
     )
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from analytics import counters
 from analytics.filters import EventFilter
-from analytics.models import Event, PostDailyStats
+from analytics.models import Event, PostDailyStats, SiteDailyStats
 from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.selectors.common import apply_filterset
 from config import cache as config_cache
@@ -31,10 +31,17 @@ def post_view_count_live(*, post: Post, just_counted: bool = False) -> int:
     Redis it is among the pending views. One Redis round trip; a view in a flush that is
     running at this very moment is missed, for that moment.
     """
+    return post_view_count_live_of(
+        post_id=post.pk, stored=post.view_count, just_counted=just_counted
+    )
+
+
+def post_view_count_live_of(*, post_id: int, stored: int, just_counted: bool = False) -> int:
+    """`post_view_count_live` from the post's id and stored count (a cached read)."""
     try:
-        return post.view_count + counters.view_pending_get(post_id=post.pk, today=_today())
+        return stored + counters.view_pending_get(post_id=post_id, today=_today())
     except counters.CounterUnavailable:
-        return post.view_count + (1 if just_counted else 0)
+        return stored + (1 if just_counted else 0)
 
 
 def post_stats(*, post: Post, days: int = 30) -> dict:
@@ -143,6 +150,40 @@ def site_stats() -> dict:
         "tasks": job_stats(),
         "trending": post_trending(),
     }
+
+
+def site_daily_series(*, days: int = 30) -> list[dict]:
+    """The site's views and approved comments per day (UTC) of the last `days` days,
+    oldest first, every day present: a day nothing was rolled up for counts 0, so a
+    chart has one column per day."""
+    since = _today() - timedelta(days=days - 1)
+    stored = {
+        row["date"]: row
+        for row in SiteDailyStats.objects.filter(date__gte=since).values(
+            "date", "views", "comments"
+        )
+    }
+    series = []
+    for offset in range(days):
+        day = since + timedelta(days=offset)
+        row = stored.get(day, {})
+        series.append(
+            {"date": day, "views": row.get("views", 0), "comments": row.get("comments", 0)}
+        )
+    return series
+
+
+def event_counts_by_type(*, days: int = 7) -> list[tuple[str, int]]:
+    """Stored events per type over the last `days` days, most frequent first (`post.viewed`
+    is counted, not stored, so it is not among them)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        Event.objects.filter(occurred_at__gte=since)
+        .order_by()
+        .values_list("type")
+        .annotate(n=Count("pk"))
+    )
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 # --- the event store ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils import timezone
 from analytics import counters
 from analytics.models import ConsumedEvent, Event, PostDailyStats, SiteDailyStats
 from blog.models import Comment, CommentStatus, Post
+from config.cache import invalidate
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,10 @@ def post_view_count(*, post_id: int, views: int = 1, day: date | None = None) ->
         return "redis"
     except counters.CounterUnavailable as exc:
         if counters.view_counter_enabled():  # Redis is configured but failing: say so
-            logger.warning("view counter unavailable, counting in the database: %s", exc)
+            logger.warning(
+                "view_counter.degraded",
+                extra={"error": f"{type(exc).__name__}: {exc}", "fallback": "database"},
+            )
     post_view_count_in_db(post_id=post_id, views=views, day=day)
     return "database"
 
@@ -157,7 +161,11 @@ def view_counts_flush() -> dict:
     keys = counters.view_batches_stage()
     views = 0
     for key in keys:
-        views += _view_batch_apply(counters.view_batch_read(key))
+        batch = counters.view_batch_read(key)
+        views += _view_batch_apply(batch)
+        # Cached reads show the stored count plus the pending one: the views just moved
+        # from one to the other, so those posts (and lists ordered by views) are stale.
+        invalidate("posts", *(f"post:{post_id}" for post_id in batch.counts))
         counters.view_batch_drop(key)
     return {"batches": len(keys), "views": views}
 

@@ -246,4 +246,26 @@ class CategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
 class TagAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
+    fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        data = {n: form.cleaned_data[n] for n in ("name", "slug")}
+        try:
+            if change:
+                changes = {n: v for n, v in data.items() if n in form.changed_data}
+                tag = taxonomy_services.tag_update(
+                    tag=Tag.objects.get(pk=obj.pk), actor=request.user, **changes
+                )
+            else:
+                tag = taxonomy_services.tag_create(actor=request.user, **data)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk, obj.slug = tag.pk, tag.slug
+
+    def delete_model(self, request, obj):
+        taxonomy_services.tag_delete(tag=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for tag in queryset:
+            taxonomy_services.tag_delete(tag=tag, actor=request.user)

@@ -5,34 +5,39 @@ from config.events import DomainEvent
 
 # Events that change nothing a cached read shows.
 _NO_CACHE_EFFECT = frozenset({"post.viewed", "user.logged_in", "user.login_failed"})
+# User events that change what lists of posts show about their author.
+_USER_SHOWN_ON_POSTS = frozenset({"user.updated", "user.deactivated", "user.activated"})
 
 
 def cache_namespaces_for_event(event: DomainEvent) -> list[str]:
     """The cache namespaces an event makes stale:
 
     - `post.*` (created, updated, scheduled, published, unpublished, archived, deleted):
-      `posts`, `post:<id>`, `categories` and `tags` (their post counts), and
-      `user:<author_id>` when the payload names the author (created, published);
-    - `comment.*`: `post:<post_id>` (its comments and count) and `posts` (counts in lists);
-    - `category.*`: `categories` and `posts` (lists show and filter by category);
-    - `user.*`: `user:<id>` (the public profile);
+      `posts` (lists, and the post counts of profiles), `post:<id>` (its detail),
+      `categories` and `tags` (their post counts);
+    - `comment.*`: `post:<post_id>` (its comment count) and `posts` (counts in lists);
+    - `category.*` and `tag.*`: their list, `posts` (lists show them) and `taxonomy`
+      (every post's detail shows its category's name and its tags);
+    - `user.*`: `user:<id>` (the profile, and the author's name on their posts' details);
+      a changed name or an account (de)activated also `posts`, whose lists show names;
     - `post.viewed`, `user.logged_in`, `user.login_failed` and the other types: none (view
-      counts are not cached reads; a login changes no public field).
+      counts are invalidated by their flush; a login changes no public field).
     """
     if event.type in _NO_CACHE_EFFECT:
         return []
     family = event.type.split(".", 1)[0]
     data = event.data or {}
     if family == "post":
-        namespaces = ["posts", f"post:{event.aggregate_id}", "categories", "tags"]
-        if data.get("author_id") is not None:
-            namespaces.append(f"user:{data['author_id']}")
-        return namespaces
+        return ["posts", f"post:{event.aggregate_id}", "categories", "tags"]
     if family == "comment":
         return [f"post:{data['post_id']}", "posts"] if data.get("post_id") else ["posts"]
     if family == "category":
-        return ["categories", "posts"]
+        return ["categories", "posts", "taxonomy"]
+    if family == "tag":
+        return ["tags", "posts", "taxonomy"]
     if family == "user" and event.aggregate_id:
+        if event.type in _USER_SHOWN_ON_POSTS:
+            return [f"user:{event.aggregate_id}", "posts"]
         return [f"user:{event.aggregate_id}"]
     return []
 

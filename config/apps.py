@@ -6,3 +6,8 @@ class ConfigConfig(AppConfig):
 
     name = "config"
     verbose_name = "Configuration"
+
+    def ready(self):
+        from config import log_context
+
+        log_context.connect()

@@ -41,6 +41,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from config.metrics.instruments import CACHE_OPERATIONS
+
 logger = logging.getLogger(__name__)
 
 _GENERATION_KEY = "ns-gen:{}"
@@ -66,19 +68,34 @@ def _raw_redis():
 
 
 class _Degradation:
-    """Counts backend errors in this process and logs them, rate-limited."""
+    """Counts backend errors in this process and logs them, rate-limited; after an error
+    the backend is skipped for `CACHE_CIRCUIT_SECONDS` (a circuit breaker), so a Redis
+    that hangs costs a request one socket timeout, not one per cache operation."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.count = 0
+        self.skipped = 0
         self.unlogged = 0
         self.logged_at = 0.0
+        self.open_until = 0.0
+
+    def is_open(self) -> bool:
+        if time.monotonic() < self.open_until:
+            with self.lock:
+                self.skipped += 1
+            return True
+        return False
+
+    def close(self) -> None:
+        self.open_until = 0.0
 
     def record(self, what: str, exc: BaseException) -> None:
         with self.lock:
             self.count += 1
             self.unlogged += 1
             now = time.monotonic()
+            self.open_until = now + settings.CACHE_CIRCUIT_SECONDS
             if now - self.logged_at < settings.CACHE_DEGRADED_LOG_SECONDS:
                 return
             self.logged_at, suppressed, self.unlogged = now, self.unlogged - 1, 0
@@ -94,17 +111,35 @@ class _Degradation:
 _degradation = _Degradation()
 
 
-def _call(method: str, *args, **kwargs):
+def cache_available() -> bool:
+    """False while the circuit is open after a Redis error: callers with a fallback (the
+    view counter, throttles) take it at once instead of waiting for a timeout."""
+    return not _degradation.is_open()
+
+
+def cache_unavailable(what: str, exc: BaseException) -> None:
+    """Record a Redis error seen outside this module (counted, logged, circuit opened)."""
+    _degradation.record(what, exc)
+
+
+def _call(method: str, *args, _force: bool = False, **kwargs):
     """A cache operation whose failure is returned as `_ERROR` (and recorded), not raised
-    and not silently turned into a default by django-redis."""
+    and not silently turned into a default by django-redis. `_force` tries even with the
+    circuit open (invalidations: skipping one would leave stale values behind)."""
+    if not _force and _degradation.is_open():
+        return _ERROR
     target = cache.client if is_redis() else cache
     try:
-        return getattr(target, method)(*args, **kwargs)
+        result = getattr(target, method)(*args, **kwargs)
     except ValueError:  # incr of a missing key: the caller handles it
+        CACHE_OPERATIONS.labels(operation=method, result="ok").inc()
         raise
     except Exception as exc:
+        CACHE_OPERATIONS.labels(operation=method, result="error").inc()
         _degradation.record(method, exc)
         return _ERROR
+    CACHE_OPERATIONS.labels(operation=method, result="ok").inc()
+    return result
 
 
 # --- counters ----------------------------------------------------------------------------
@@ -140,7 +175,7 @@ class _Stats:
             self.flush()
 
     def flush(self) -> None:
-        if not is_redis():
+        if not is_redis() or _degradation.is_open():
             return
         with self.lock:
             pending, namespaces = self.pending, self.namespaces
@@ -203,11 +238,12 @@ def cache_stats() -> dict:
     """Hits, misses and hit rate, in total and per namespace family (`post` sums every
     `post:<id>`), over all processes when on Redis; `degraded` counts this process's
     backend errors. With Redis down the counts read as zero."""
-    try:
-        totals = _stats.totals()
-    except Exception as exc:
-        _degradation.record("stats read", exc)
-        totals = Counter()
+    totals = Counter()
+    if not _degradation.is_open():
+        try:
+            totals = _stats.totals()
+        except Exception as exc:
+            _degradation.record("stats read", exc)
     families: dict[str, dict] = {}
     for (family, kind), n in sorted(totals.items()):
         families.setdefault(family, {"hits": 0, "misses": 0})[kind] = n
@@ -222,6 +258,7 @@ def cache_stats() -> dict:
         "hit_rate": _rate(hits, misses),
         "namespaces": families,
         "degraded": _degradation.count,
+        "skipped": _degradation.skipped,
     }
 
 
@@ -280,9 +317,9 @@ def invalidate(*namespaces: str) -> list[str]:
     for namespace in namespaces:
         gen_key = _GENERATION_KEY.format(namespace)
         try:
-            result = _call("incr", gen_key)
+            result = _call("incr", gen_key, _force=True)
         except ValueError:  # no generation yet: start a new one from the clock
-            result = _call("set", gen_key, _new_generation(), timeout=None)
+            result = _call("set", gen_key, _new_generation(), timeout=None, _force=True)
         if result is not _ERROR:
             done.append(namespace)
     return done
@@ -484,3 +521,131 @@ def cached_result(
         return wrapper
 
     return decorate
+
+
+# --- reads that depend on several namespaces -----------------------------------------------
+
+_READ_KEY = "read:{}:{}"
+_READ_FORMAT = "r1"
+
+
+def _generations(namespaces: list[str], known: dict[str, Any]) -> dict[str, int] | None:
+    """The current generation of each namespace (created where missing), or None when the
+    cache is unavailable. `known` holds values already fetched (None: missing)."""
+    current = {}
+    for namespace in namespaces:
+        value = known.get(namespace)
+        current[namespace] = int(value) if value is not None else namespace_generation(namespace)
+        if not current[namespace]:
+            return None
+    return current
+
+
+def _read_envelope(envelope: Any, depends_on) -> tuple | None:
+    """(generations, fresh_until, payload) of a stored read, None if unusable."""
+    if not (isinstance(envelope, tuple) and len(envelope) == 4 and envelope[0] == _READ_FORMAT):
+        return None
+    _, deps, fresh_until, payload = envelope
+    if not isinstance(deps, dict) or not set(depends_on) <= set(deps):
+        return None
+    return deps, fresh_until, payload
+
+
+def cache_read(
+    family: str,
+    key: str,
+    compute: Callable[[], Any],
+    *,
+    depends_on: tuple[str, ...] | list[str] = (),
+    resolve: Callable[[], list[str]] | None = None,
+    store_if: Callable[[Any], bool] | None = None,
+    ttl: int | None = None,
+    _wait: bool = True,
+) -> Any:
+    """A value that depends on several namespaces, in one or two round trips.
+
+    The value lives under a fixed key, with the generation of every namespace it depends
+    on at the time it was computed; it is current while all of them still are. The
+    namespaces named in `depends_on` are read with the value in one MGET; those only
+    `resolve()` can name (the post behind a slug, its author) are stored with the value
+    and read in a second MGET. On a miss the generations are read before `compute()`
+    runs, so a change committed while it runs leaves the stored value already stale.
+    `store_if(value)` False keeps a value out of the cache (a 404 must not hide a post
+    published a moment later). The family (`post`, `posts`, ...) names the counters, the
+    TTL and a namespace every value of the family depends on. Stale values are served
+    while one caller recomputes, as in `cache_fetch`; invalidated values never are.
+    """
+    ttl = namespace_ttl(family) if ttl is None else ttl
+    # Every read also depends on its family's own namespace: invalidating `post` (the
+    # admin endpoint, `manage.py cache_invalidate`) drops every post's cached detail.
+    depends_on = (family, *(ns for ns in depends_on if ns != family))
+    value_key = _READ_KEY.format(family, key)
+    gen_keys = {ns: _GENERATION_KEY.format(ns) for ns in depends_on}
+    got = _call("get_many", [value_key, *gen_keys.values()])
+    if got is _ERROR:
+        _stats.count(family, "misses")
+        return compute()
+    known = {ns: got.get(gen_key) for ns, gen_key in gen_keys.items()}
+
+    fresh = stale = None
+    deps = _read_envelope(got.get(value_key), depends_on)
+    if deps is not None:
+        deps, fresh_until, payload = deps
+        extra = [ns for ns in deps if ns not in known]
+        if extra:
+            more = _call("get_many", [_GENERATION_KEY.format(ns) for ns in extra])
+            if more is _ERROR:
+                _stats.count(family, "misses")
+                return compute()
+            known.update({ns: more.get(_GENERATION_KEY.format(ns)) for ns in extra})
+        if all(known.get(ns) is not None and int(known[ns]) == g for ns, g in deps.items()):
+            if time.time() < fresh_until:
+                fresh = payload
+            else:
+                stale = payload
+    if fresh is not None:
+        _stats.count(family, "hits")
+        return fresh
+
+    def recompute():
+        namespaces = list(depends_on) + [ns for ns in (resolve() if resolve else []) if ns]
+        generations = _generations(namespaces, known)
+        value = compute()
+        if generations is not None and (store_if is None or store_if(value)):
+            envelope = (_READ_FORMAT, generations, time.time() + ttl, value)
+            _call("set", value_key, envelope, timeout=ttl + settings.CACHE_STALE_SECONDS)
+        return value
+
+    lock_key = f"{value_key}:lock"
+    locked = _call("add", lock_key, 1, timeout=settings.CACHE_LOCK_TIMEOUT)
+    if locked is True:
+        try:
+            _stats.count(family, "misses")
+            return recompute()
+        finally:
+            _call("delete", lock_key)
+    if locked is _ERROR or not _wait:
+        _stats.count(family, "misses")
+        return compute()
+    # Someone else is recomputing: serve the previous value, or wait for theirs.
+    if stale is not None:
+        _stats.count(family, "hits")
+        return stale
+    deadline = time.monotonic() + settings.CACHE_LOCK_WAIT_MS / 1000
+    while time.monotonic() < deadline:
+        time.sleep(_POLL_SECONDS)
+        held = _call("get", lock_key)
+        if held is None or held is _ERROR:
+            # The winner is done (or gone): read once more, without waiting again.
+            return cache_read(
+                family,
+                key,
+                compute,
+                depends_on=depends_on,
+                resolve=resolve,
+                store_if=store_if,
+                ttl=ttl,
+                _wait=False,
+            )
+    _stats.count(family, "misses")
+    return compute()

@@ -3,8 +3,22 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs):
+    """Workers log like the web processes (settings.LOGGING: structured lines, with the
+    job's context): a receiver of this signal keeps Celery from installing its own
+    handlers on the root logger. LOG_LEVEL, not `--loglevel`, sets the level."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
 
 app = Celery("blog")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,5 +1,6 @@
 """Typed readers of environment variables, so settings state their defaults in one place."""
 
+import ipaddress
 import os
 
 import dj_email_url
@@ -73,3 +74,15 @@ def env_int_map(name: str, default: str) -> dict[str, int]:
         except ValueError as exc:
             raise ImproperlyConfigured(f"{name}: {key} must be an integer, not {raw!r}") from exc
     return values
+
+
+def env_networks(name: str, default: str) -> list[str]:
+    """Parse a comma-separated list of networks (`10.0.0.0/8,::1/128`; a bare address is
+    one host) into normalized CIDR strings; a malformed one is a configuration error."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not a network") from exc
+    return networks

@@ -44,3 +44,14 @@ class ConflictError(DomainError):
 class PreconditionFailed(DomainError):
     status = 412
     code = "precondition_failed"
+
+
+class TooManyRequests(DomainError):
+    """Refused for now; `retry_after` (seconds) becomes the `Retry-After` header."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

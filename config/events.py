@@ -25,6 +25,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from config.metrics.instruments import EVENTS, RECEIVER_FAILURES, receiver_name
 from config.request_context import get_request_id
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ EVENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "category.created": ("category", ("slug",)),
     "category.updated": ("category", ("slug", "fields")),
     "category.deleted": ("category", ("slug",)),
+    "tag.created": ("tag", ("slug",)),
+    "tag.updated": ("tag", ("slug", "fields")),
+    "tag.deleted": ("tag", ("slug",)),
     "report.completed": ("report", ("kind", "format")),
 }
 
@@ -171,8 +175,10 @@ def publish(
 
 
 def _deliver(event: DomainEvent) -> None:
+    EVENTS.labels(type=event.type).inc()
     for receiver, result in event_committed.send_robust(sender=event.type, event=event):
         if isinstance(result, Exception):
+            RECEIVER_FAILURES.labels(receiver=receiver_name(receiver), event_type=event.type).inc()
             logger.error(
                 "event receiver failed",
                 exc_info=result,

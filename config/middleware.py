@@ -3,6 +3,7 @@
 import re
 import uuid
 
+import structlog
 from django.conf import settings
 
 from config.api.problems import problem_response
@@ -23,7 +24,10 @@ class RequestIdMiddleware:
         request.request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request.request_id)
         try:
-            response = self.get_response(request)
+            # Every log line of the request carries it, also those logged before
+            # django-structlog's middleware (which takes this id, config/log_context.py).
+            with structlog.contextvars.bound_contextvars(request_id=request.request_id):
+                response = self.get_response(request)
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id

@@ -8,10 +8,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from config.env import env, env_bool, env_email, env_int, env_int_map, env_list, env_rates
+from config.env import (
+    env,
+    env_bool,
+    env_email,
+    env_int,
+    env_int_map,
+    env_list,
+    env_networks,
+    env_rates,
+)
+from config.logs import logging_config
 from tasks.schedule import BEAT_SCHEDULE, QUEUES, TASK_ROUTES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +54,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
+    "csp",
+    "django_structlog",
     "config",
     "accounts",
     "blog",
@@ -52,15 +67,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latency by view and status (config/metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "config.middleware.RequestIdMiddleware",
+    # Before anything that can answer early, so that a preflight or an error keeps the
+    # CORS headers (only under /api/, CORS_URLS_REGEX).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: its request_started line carries the session user's id.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +117,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# django-prometheus's subclasses of the same backends count queries, errors and timings.
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -116,11 +148,18 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not local memory: the embedded default runs the web server and the beat (which
+    # runs the jobs) as two processes, and an invalidation by a job must reach the server.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_DIR", str(VAR_DIR / "cache")),
+        }
+    }
 # The cache module (config/cache.py): freshness per namespace family (the part of a
 # namespace before ":"), the stale copy kept for stampedes, counters, encryption keys.
 CACHE_TTLS = env_int_map(
-    "CACHE_TTLS", "posts=60,post=300,categories=300,tags=300,user=300,users=300"
+    "CACHE_TTLS", "posts=60,post=300,categories=300,tags=300,taxonomy=300,user=300,users=300"
 )
 CACHE_DEFAULT_TTL = env_int("CACHE_DEFAULT_TTL", 300)
 CACHE_STALE_SECONDS = env_int("CACHE_STALE_SECONDS", 300)
@@ -129,6 +168,10 @@ CACHE_LOCK_WAIT_MS = env_int("CACHE_LOCK_WAIT_MS", 2000)
 CACHE_STATS_FLUSH_EVERY = env_int("CACHE_STATS_FLUSH_EVERY", 100)
 CACHE_STATS_FLUSH_SECONDS = env_int("CACHE_STATS_FLUSH_SECONDS", 5)
 CACHE_DEGRADED_LOG_SECONDS = env_int("CACHE_DEGRADED_LOG_SECONDS", 60)
+# After a Redis error a process skips Redis for this long (a circuit breaker).
+CACHE_CIRCUIT_SECONDS = env_int("CACHE_CIRCUIT_SECONDS", 5)
+# Public reads (posts, categories, tags, profiles) served from the cache; 0: always the DB.
+CACHE_READS = env_bool("CACHE_READS", True)
 # Comma-separated; the first encrypts, all decrypt (rotation: prepend the new key).
 CACHE_ENCRYPTION_KEYS = env_list("CACHE_ENCRYPTION_KEYS", "") or [SECRET_KEY]
 
@@ -169,7 +212,8 @@ THROTTLE_RATES = env_rates(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, binding the user id to the log context (see the module).
+        "config.api.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -182,10 +226,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     # Filtering is the selectors' job (they apply blog.filters); views add no backends.
     "DEFAULT_FILTER_BACKENDS": [],
+    # DRF's anon/user throttles counting on Redis, shared by all processes, limiting per
+    # process when Redis is down (config/ratelimit.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.api.throttling.SharedAnonRateThrottle",
+        "config.api.throttling.SharedUserRateThrottle",
     ],
+    # Reverse proxies in front of the app: per-address throttles read the client address
+    # from X-Forwarded-For only that deep; 0 ignores the header (a client can forge it).
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "EXCEPTION_HANDLER": "config.api.exceptions.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.ProblemAutoSchema",
@@ -242,6 +291,12 @@ EVENT_RETENTION_DAYS_BY_TYPE = env_int_map(
 # (tests with a local receiver, intranets); a receiver gets WEBHOOK_TIMEOUT seconds a try.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+
+# /metrics (config/metrics) answers a request with `Authorization: Bearer <METRICS_TOKEN>`
+# (when set) or from an address in METRICS_ALLOWED_NETWORKS (REMOTE_ADDR, never a
+# forwarded header: behind a proxy, use the token); any other gets a 403.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
 
 # Celery: Redis broker when REDIS_URL is set, else jobs run in-process (eager).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
@@ -302,7 +357,7 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Load balancers probe the backends over plain HTTP; a redirect is not an answer.
-    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -310,10 +365,45 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+# Content Security Policy (django-csp) on every response; it matters on the HTML ones (the
+# blog, the admin, the browsable API): scripts and styles only from our own static files.
+# Posts may show images from any https: site (blog/rendering.py allows http(s) img src).
+# The Swagger UI view relaxes style-src for its inline styles (config/api/docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "https:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
+
+# CORS (django-cors-headers) for the frontend's origins, on the API only. Credentials are
+# bearer tokens sent explicitly, not cookies, so no Access-Control-Allow-Credentials.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-none-match", "if-match", "x-request-id")
+CORS_EXPOSE_HEADERS = ["ETag", "X-Request-ID", "Retry-After"]
+
+# Sign-in lockout per username (accounts/lockout.py): LOGIN_FAILURE_LIMIT failures within
+# LOGIN_FAILURE_WINDOW seconds lock it for LOGIN_LOCKOUT_SECONDS, doubling for repeated
+# lockouts up to LOGIN_LOCKOUT_MAX_SECONDS.
+LOGIN_FAILURE_LIMIT = max(1, env_int("LOGIN_FAILURE_LIMIT", 5))
+LOGIN_FAILURE_WINDOW = max(1, env_int("LOGIN_FAILURE_WINDOW", 15 * 60))
+LOGIN_LOCKOUT_SECONDS = max(1, env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60))
+LOGIN_LOCKOUT_MAX_SECONDS = max(
+    LOGIN_LOCKOUT_SECONDS, env_int("LOGIN_LOCKOUT_MAX_SECONDS", 4 * 60 * 60)
+)
+
+# Structured logs (config/logs.py): JSON lines by default, readable lines with DEBUG;
+# LOG_FORMAT (json or console) overrides either.
+LOG_FORMAT = env("LOG_FORMAT", "console" if DEBUG else "json").lower()
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO").upper())
+# django-structlog's request_started/request_finished lines. Its request id is replaced by
+# ours (config/log_context.py); the client's IP is personal data and is not logged.
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = False

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from analytics.admin_views import analytics_dashboard
 from blog.feeds import LatestPostsAtomFeed, LatestPostsFeed
 from blog.sitemaps import sitemaps
 from config.health_views import HealthView, liveness
+from config.metrics.views import metrics_view
 
 urlpatterns = [
+    # Before the admin's own URLs, whose catch-all would answer 404.
+    path("admin/dashboard/", admin.site.admin_view(analytics_dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
     path("feeds/rss/", LatestPostsFeed(), name="feed-rss"),
@@ -14,6 +18,8 @@ urlpatterns = [
     # Outside /api/: the health answer is its own JSON, not a problem document.
     path("health/", HealthView.as_view(), name="health"),
     path("health/live/", liveness, name="health-live"),
+    # Prometheus's default path; a token or an allowed network (config/metrics/views.py).
+    path("metrics", metrics_view, name="metrics"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("blog.urls")),
 ]

@@ -21,5 +21,6 @@ echo "== migrations"
 python manage.py makemigrations --check --dry-run
 echo "== OpenAPI schema"
 python manage.py spectacular --validate --fail-on-warn --file /dev/null
+bash scripts/ensure_chromium.sh  # the browser test (tests/e2e/) drives Debian's chromium
 echo "== pytest"
 python -m pytest "$@"

@@ -29,6 +29,7 @@ import traceback as tb
 import uuid
 from contextvars import ContextVar
 
+import structlog
 from celery import Task
 from celery.exceptions import Ignore, Reject, Retry
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -136,7 +137,7 @@ class RecordedTask(Task):
             send()
         except Exception as exc:
             # The change is committed; failing here would only hide the job's record.
-            logger.exception("job could not be queued", extra={"job_id": task_id})
+            logger.exception("job.queue_failed", extra={"job_id": task_id})
             services.job_fail(job_id=task_id, attempt=None, error=_describe(exc), traceback="")
 
     def _queue_for(self, options) -> str:
@@ -161,16 +162,22 @@ class RecordedTask(Task):
             return super().__call__(*args, **kwargs)
         request_id = (request.headers or {}).get("request_id") or getattr(request, "request_id", "")
         request_token = request_id_var.set(request_id or None)
+        # Every line the job logs names it and the request that started it; restored
+        # afterwards, which matters in eager mode, where the job runs inside that request.
+        log_context = structlog.contextvars.bound_contextvars(
+            job_id=request.id, job=self.name, request_id=request_id or None, user_id=None
+        )
         try:
-            record = self._start(args, kwargs, request_id)
-            if record is None:
-                logger.info("job skipped: cancelled or finished", extra={"job_id": request.id})
-                raise Ignore()
-            actor_token = _job_actor.set(record.actor_id)
-            try:
-                return self._run_attempts(args, kwargs, request_id)
-            finally:
-                _job_actor.reset(actor_token)
+            with log_context:
+                record = self._start(args, kwargs, request_id)
+                if record is None:
+                    logger.info("job.skipped", extra={"reason": "cancelled or finished"})
+                    raise Ignore()
+                actor_token = _job_actor.set(record.actor_id)
+                try:
+                    return self._run_attempts(args, kwargs, request_id)
+                finally:
+                    _job_actor.reset(actor_token)
         finally:
             request_id_var.reset(request_token)
 
@@ -187,6 +194,9 @@ class RecordedTask(Task):
         if record is not None:
             request.job_attempt = record.attempts
             request.job_started = time.monotonic()
+            # The job acts for whoever queued it, in a worker as in eager mode.
+            structlog.contextvars.bind_contextvars(user_id=record.actor_id)
+            logger.info("job.started", extra={"attempt": record.attempts, "queue": record.queue})
         return record
 
     def _run_attempts(self, args, kwargs, request_id):

@@ -71,6 +71,7 @@ def job_create(
         ],
         ignore_conflicts=True,
     )
+    logger.info("job.queued", extra={"job_id": str(job_id), "job": name, "queue": queue})
 
 
 def job_start(
@@ -118,7 +119,7 @@ def _attempt_filter(job_id, attempt, statuses):
 def job_complete(*, job_id, attempt, result, duration_ms: int | None) -> bool:
     """The attempt succeeded. False if the record moved on meanwhile (cancelled, a later
     attempt)."""
-    return bool(
+    updated = bool(
         _attempt_filter(job_id, attempt, [JobStatus.RUNNING]).update(
             status=JobStatus.COMPLETED,
             finished_at=timezone.now(),
@@ -128,22 +129,26 @@ def job_complete(*, job_id, attempt, result, duration_ms: int | None) -> bool:
             traceback="",
         )
     )
+    _log_outcome("job.completed", job_id, attempt, updated, duration_ms=duration_ms)
+    return updated
 
 
 def job_schedule_retry(*, job_id, attempt, error: str, traceback: str) -> bool:
     """The attempt failed and another one is queued (after its backoff)."""
-    return bool(
+    updated = bool(
         _attempt_filter(job_id, attempt, [JobStatus.RUNNING]).update(
             status=JobStatus.RETRYING, error=error, traceback=traceback
         )
     )
+    _log_outcome("job.retry_scheduled", job_id, attempt, updated, error=error)
+    return updated
 
 
 def job_fail(
     *, job_id, attempt, error: str, traceback: str, duration_ms: int | None = None
 ) -> bool:
     """The job gave up: a non-retryable error, or its last attempt failed."""
-    return bool(
+    updated = bool(
         _attempt_filter(job_id, attempt, [JobStatus.PENDING, JobStatus.RUNNING]).update(
             status=JobStatus.FAILED,
             finished_at=timezone.now(),
@@ -151,6 +156,20 @@ def job_fail(
             error=error,
             traceback=traceback,
         )
+    )
+    _log_outcome("job.failed", job_id, attempt, updated, duration_ms=duration_ms, error=error)
+    return updated
+
+
+def _log_outcome(event: str, job_id, attempt, recorded: bool, **fields) -> None:
+    """One line per attempt's outcome; `recorded` is False when a later attempt or a
+    cancellation had already moved the record on (the outcome was dropped)."""
+    level = logging.WARNING if event == "job.failed" else logging.INFO
+    fields["error"] = (fields.get("error") or "")[:500] or None
+    logger.log(
+        level,
+        event,
+        extra={"job_id": str(job_id), "attempt": attempt, "recorded": recorded, **fields},
     )
 
 
@@ -182,7 +201,7 @@ def job_cancel(*, job_id, actor=None) -> JobRecord:
     record.finished_at = timezone.now()
     record.save(update_fields=["status", "finished_at"])
     logger.info(
-        "job cancelled",
+        "job.cancelled",
         extra={"job_id": str(record.pk), "actor_id": getattr(actor, "pk", None)},
     )
     return record
@@ -235,7 +254,7 @@ def job_retry(*, job_id, actor=None) -> JobRecord:
     # Sent after the commit: a worker must see the record pending, not failed.
     transaction.on_commit(lambda: _send_again(task, record.pk, args, kwargs, queue))
     logger.info(
-        "job retried", extra={"job_id": str(record.pk), "actor_id": getattr(actor, "pk", None)}
+        "job.retried", extra={"job_id": str(record.pk), "actor_id": getattr(actor, "pk", None)}
     )
     return record
 

@@ -3,16 +3,29 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from config import cache as cache_module
 from config.celery import app as celery_app
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    # Throttle counters and cached values must not leak from one test to the next.
+    # Throttle counters and cached values must not leak from one test to the next, nor
+    # the circuit a test with a dead Redis opened.
+    cache_module._degradation.close()
     cache.clear()
     yield
+    cache_module._degradation.close()
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reads_uncached(request, settings):
+    # Inside the `db` fixture's transaction nothing commits, so no invalidation receiver
+    # runs: a read cached before a change would hide it. Tests of the cached reads are
+    # marked `cached_reads` and commit for real (transactional_db).
+    if request.node.get_closest_marker("cached_reads") is None:
+        settings.CACHE_READS = False
 
 
 @pytest.fixture(autouse=True)

@@ -73,9 +73,11 @@ class AdminUserUpdateSerializer(StrictSerializer):
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
-    """simplejwt's login, recording `user.logged_in` and `user.login_failed` events."""
+    """simplejwt's login behind the lockout (429 `login_locked`), recording
+    `user.logged_in` and `user.login_failed` events."""
 
     def validate(self, attrs):
+        services.user_login_guard(username=str(attrs.get(self.username_field, "")))
         try:
             data = super().validate(attrs)
         except exceptions.AuthenticationFailed as exc:

@@ -19,6 +19,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.permissions import IsAdmin
+from config.api.conditional import cached_read_response
 from config.api.throttling import throttles_with_scope
 
 
@@ -97,10 +98,18 @@ class PublicProfileView(GenericAPIView):
     serializer_class = PublicUserSerializer
 
     def get(self, request, username):
-        user = selectors.user_get_public(username=username)
-        if user is None:
-            raise Http404
-        return Response(PublicUserSerializer(user).data)
+        def compute():
+            user = selectors.user_get_public(username=username)
+            return None if user is None else PublicUserSerializer(user).data
+
+        # The post count follows every post change (`posts`), the rest the user's own.
+        return cached_read_response(
+            request,
+            "user",
+            compute,
+            depends_on=("posts",),
+            resolve=lambda: selectors.user_cache_namespaces(username=username),
+        )
 
 
 class AdminUserView(GenericAPIView):

@@ -88,7 +88,7 @@ def webhook_subscription_create(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     logger.info(
-        "webhook subscription created",
+        "webhook_subscription.created",
         extra={"subscription_id": subscription.pk, "actor_id": getattr(actor, "pk", None)},
     )
     return subscription
@@ -111,7 +111,7 @@ def webhook_subscription_update(
     if changes:
         subscription.save(update_fields=list(changes))
     logger.info(
-        "webhook subscription updated",
+        "webhook_subscription.updated",
         extra={
             "subscription_id": subscription.pk,
             "fields": sorted(changes),
@@ -127,7 +127,7 @@ def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None
     subscription_id = subscription.pk
     subscription.delete()
     logger.info(
-        "webhook subscription deleted",
+        "webhook_subscription.deleted",
         extra={"subscription_id": subscription_id, "actor_id": getattr(actor, "pk", None)},
     )
 
@@ -185,7 +185,7 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor=None) -> Webh
     # queues it later; the admin's request does not fail after its change committed.
     transaction.on_commit(_queue_delivery_callback(delivery.pk), robust=True)
     logger.info(
-        "webhook delivery redelivered",
+        "webhook_delivery.redelivered",
         extra={"delivery_id": delivery.pk, "actor_id": getattr(actor, "pk", None)},
     )
     return delivery
@@ -221,7 +221,7 @@ def webhook_deliveries_requeue_stalled(
         _queue_delivery_callback(delivery.pk)()
         queued += 1
     if queued:
-        logger.warning("stalled webhook deliveries queued again", extra={"count": queued})
+        logger.warning("webhook_delivery.stalled_requeued", extra={"count": queued})
     return queued
 
 
@@ -329,8 +329,8 @@ def _attempt_record(
         locked.status = DeliveryStatus.FAILED
         WebhookSubscription.objects.filter(pk=locked.subscription_id).update(is_active=False)
         logger.warning(
-            "webhook receiver answered 410: subscription deactivated",
-            extra={"subscription_id": locked.subscription_id},
+            "webhook_subscription.deactivated",
+            extra={"subscription_id": locked.subscription_id, "reason": "receiver answered 410"},
         )
     elif permanent or final or not _retryable(result):
         outcome = AttemptOutcome.FAILED
@@ -339,9 +339,9 @@ def _attempt_record(
         outcome = AttemptOutcome.RETRY
     locked.save(update_fields=fields)
     logger.info(
-        "webhook attempt %s",
-        outcome,
+        "webhook_delivery.attempted",
         extra={
+            "outcome": str(outcome),
             "delivery_id": locked.pk,
             "subscription_id": locked.subscription_id,
             "event_id": str(locked.event_id),

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import IsAuthor, IsEditor
-from analytics.selectors import post_stats, post_view_count_live
+from analytics.selectors import post_stats, post_view_count_live_of
 from blog.api.serializers import (
     CategorySerializer,
     CategoryWriteSerializer,
@@ -33,8 +33,15 @@ from blog.selectors import taxonomy as taxonomy_selectors
 from blog.services import comments as comment_services
 from blog.services import posts as post_services
 from blog.services import taxonomy as taxonomy_services
+from config.api.conditional import (
+    cached_read_response,
+    etag_matches,
+    reads_cached,
+    request_key,
+)
 from config.api.pagination import CursorPagination, PageNumberPagination
 from config.api.throttling import throttles_with_scope
+from config.cache import cache_read
 
 _STR = OpenApiTypes.STR
 POST_LIST_PARAMETERS = [
@@ -64,13 +71,6 @@ IF_MATCH = OpenApiParameter(
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", _STR, OpenApiParameter.HEADER, description="304 if unchanged."
 )
-
-
-def _etag_in(if_none_match: str, etag: str) -> bool:
-    """If-None-Match compares weakly (RFC 9110 13.1.2): `W/"x"` matches `"x"` (proxies that
-    compress weaken tags); `*` matches any current representation."""
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
 
 
 def _with_etag(response: Response, post) -> Response:
@@ -116,11 +116,19 @@ class PostViewSet(viewsets.GenericViewSet):
         return self._ordering
 
     def list(self, request):
+        # Published posts are the same list for everyone; other statuses are per caller.
+        if request.query_params.get("status", PostStatus.PUBLISHED) == PostStatus.PUBLISHED:
+            return cached_read_response(
+                request, "posts", lambda: self._list_data(request), depends_on=("posts",)
+            )
+        return Response(self._list_data(request))
+
+    def _list_data(self, request) -> dict:
         queryset = post_selectors.post_list(user=request.user, params=request.query_params)
         self._ordering = queryset.query.order_by
         page = self.paginate_queryset(queryset)
         serializer = PostSummarySerializer(page, many=True, context=self.get_serializer_context())
-        return self.get_paginated_response(serializer.data)
+        return self.get_paginated_response(serializer.data).data
 
     def create(self, request):
         serializer = PostWriteSerializer(data=request.data)
@@ -131,15 +139,50 @@ class PostViewSet(viewsets.GenericViewSet):
         return _with_etag(response, post)
 
     def retrieve(self, request, slug=None):
-        post = self.get_object()
-        etag = post_selectors.post_etag(post)
-        if _etag_in(request.headers.get("If-None-Match", ""), etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        if post.status == PostStatus.PUBLISHED:
-            post_services.post_count_view(post=post)
-            # The stored count plus the views not yet flushed from Redis, this one included.
-            post.view_count = post_view_count_live(post=post, just_counted=True)
-        return _with_etag(Response(self.get_serializer(post).data), post)
+        entry = self._detail_entry(request, slug)
+        if entry is None or "data" not in entry:
+            # Not published: the caller's own draft, an editor's view, or 404.
+            post = entry and entry["unpublished"]
+            if not post or not post_selectors.post_is_visible_to(post=post, user=request.user):
+                raise Http404
+            etag = post_selectors.post_etag(post)
+            if etag_matches(request, etag):
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+            return _with_etag(Response(self.get_serializer(post).data), post)
+        if etag_matches(request, entry["etag"]):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": entry["etag"]})
+        post_services.post_count_view(post_id=entry["id"], slug=entry["data"]["slug"])
+        data = dict(entry["data"])
+        # The stored count plus the views not yet flushed from Redis, this one included.
+        data["view_count"] = post_view_count_live_of(
+            post_id=entry["id"], stored=data["view_count"], just_counted=True
+        )
+        return Response(data, headers={"ETag": entry["etag"]})
+
+    def _detail_entry(self, request, slug) -> dict | None:
+        """A published post's public representation, the same for every caller, from the
+        cache (no query) or the database; `{"unpublished": post}` (never cached) for a
+        post in another status; None when there is no such post."""
+
+        def compute():
+            post = post_selectors.post_get_by_slug(slug=slug)
+            if post is None:
+                return None
+            if post.status != PostStatus.PUBLISHED:
+                return {"unpublished": post}
+            data = self.get_serializer(post).data
+            return {"id": post.pk, "etag": post_selectors.post_etag(post), "data": data}
+
+        if not reads_cached():
+            return compute()
+        return cache_read(
+            "post",
+            request_key(request),
+            compute,
+            depends_on=("taxonomy",),
+            resolve=lambda: post_selectors.post_cache_namespaces(slug=slug),
+            store_if=lambda entry: entry is not None and "data" in entry,
+        )
 
     def _update(self, request, partial):
         post = self.get_object()
@@ -340,6 +383,22 @@ class CategoryViewSet(
             raise Http404
         return category
 
+    def list(self, request, *args, **kwargs):
+        return cached_read_response(
+            request,
+            "categories",
+            lambda: super(CategoryViewSet, self).list(request).data,
+            depends_on=("categories",),
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_read_response(
+            request,
+            "categories",
+            lambda: self.get_serializer(self.get_object()).data,
+            depends_on=("categories",),
+        )
+
     def create(self, request):
         serializer = CategoryWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -371,3 +430,11 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return taxonomy_selectors.tag_list(params=self.request.query_params)
+
+    def list(self, request, *args, **kwargs):
+        return cached_read_response(
+            request,
+            "tags",
+            lambda: super(TagViewSet, self).list(request).data,
+            depends_on=("tags",),
+        )

@@ -43,6 +43,27 @@ def post_get_visible(*, slug: str, user) -> Post | None:
     return post_visible_queryset(user=user).filter(slug=slug).first()
 
 
+def post_get_by_slug(*, slug: str) -> Post | None:
+    """The post with that slug, whatever its status (check `post_is_visible_to`)."""
+    return post_base_queryset().filter(slug=slug).first()
+
+
+def post_is_visible_to(*, post: Post, user) -> bool:
+    """`post_visible_queryset`'s rule for one loaded post."""
+    if post.status == PostStatus.PUBLISHED:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_editor or post.author_id == user.pk
+
+
+def post_cache_namespaces(*, slug: str) -> list[str]:
+    """The cache namespaces a post's cached representation depends on (besides
+    `taxonomy`): the post's own and its author's (the name shown with it)."""
+    row = Post.objects.filter(slug=slug).values_list("pk", "author_id").first()
+    return [f"post:{row[0]}", f"user:{row[1]}"] if row else []
+
+
 def post_etag(post: Post) -> str:
     """The entity tag of a post's representation.
 

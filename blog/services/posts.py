@@ -3,9 +3,11 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Value
+from django.db.models import OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -61,6 +63,45 @@ def post_update_search_vector(*, post: Post) -> None:
             + SearchVector("excerpt", "body", weight="C", config=config)
         )
     )
+
+
+def post_search_vectors_refresh(*, post_ids=None, batch_size: int = 1000) -> int:
+    """Recompute the stored search vector of many posts (all, or `post_ids`) in SQL, in
+    batches of `batch_size` posts; returns how many were refreshed. For tag renames and
+    `manage.py rebuild_search_index` (after a change of SEARCH_CONFIG, say)."""
+    if connection.vendor != "postgresql":
+        return 0
+    config = settings.SEARCH_CONFIG
+    tag_text = (
+        Tag.objects.filter(posts=OuterRef("pk"))
+        .values("posts")
+        .annotate(text=StringAgg("name", delimiter=" "))
+        .values("text")
+    )
+    ids = Post.objects.order_by("pk").values_list("pk", flat=True)
+    if post_ids is not None:
+        ids = ids.filter(pk__in=list(post_ids))
+    done, last = 0, 0
+    while True:
+        chunk = list(ids.filter(pk__gt=last)[:batch_size])
+        if not chunk:
+            return done
+        Post.objects.filter(pk__in=chunk).update(
+            search_vector=(
+                SearchVector("title", weight="A", config=config)
+                + SearchVector(
+                    Coalesce(
+                        Subquery(tag_text, output_field=TextField()),
+                        Value("", output_field=TextField()),
+                        output_field=TextField(),
+                    ),
+                    weight="B",
+                    config=config,
+                )
+                + SearchVector("excerpt", "body", weight="C", config=config)
+            )
+        )
+        done, last = done + len(chunk), chunk[-1]
 
 
 def _keep_revision(post: Post, actor: User) -> None:
@@ -295,7 +336,8 @@ def post_publish_due(*, now: datetime | None = None, batch_size: int = 100) -> l
             return published
 
 
-def post_count_view(*, post: Post) -> None:
+def post_count_view(*, post_id: int, slug: str) -> None:
     """Count one view of a published post: a `post.viewed` event, not stored one row per
-    view; the view counter (`analytics.receivers.count_post_view`) does the counting."""
-    publish("post.viewed", aggregate_id=post.pk, data={"slug": post.slug}, store=False)
+    view; the view counter (`analytics.receivers.count_post_view`) does the counting.
+    Ids, not the post: a view served from the cache loads no post."""
+    publish("post.viewed", aggregate_id=post_id, data={"slug": slug}, store=False)

@@ -89,7 +89,9 @@ def problem_exception_handler(exc, context):
 def _problem_for(exc):
     if isinstance(exc, DomainError):
         set_rollback()
-        return _response(exc.status, exc.code, exc.message, exc.fields)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(math.ceil(retry_after))} if retry_after else None
+        return _response(exc.status, exc.code, exc.message, exc.fields, headers)
     if isinstance(exc, DjangoValidationError):
         set_rollback()
         fields = _flatten(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -1,0 +1,40 @@
+"""The admin's login form, behind the same protections as the API's token endpoint."""
+
+import math
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts import services
+from config.api.throttling import LoginRateThrottle
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """Django's admin login, plus: the per-address `login` throttle (one budget with the
+    token endpoint), the per-username lockout, and `user.logged_in` / `user.login_failed`
+    events. Refusals are form errors: the login page stays a page."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return super().clean()
+        throttle = LoginRateThrottle()
+        if not throttle.allow_request(self.request, None):
+            wait = math.ceil(throttle.wait() or 1)
+            raise ValidationError(
+                f"Too many sign-in attempts; try again in {wait} seconds.", code="throttled"
+            )
+        try:
+            services.user_login_guard(username=username)
+        except services.LoginLocked as exc:
+            raise ValidationError(exc.message, code="login_locked") from exc
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            # A user_cache means the password was right but the account is no staff.
+            reason = "not_staff" if self.user_cache is not None else "invalid_login"
+            services.user_record_login_failure(username=username, reason=reason)
+            raise
+        services.user_record_login(user=self.user_cache)
+        return cleaned
