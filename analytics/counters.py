@@ -21,6 +21,7 @@ count in the database, as it does when Redis is down.
 """
 
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,6 +29,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from config.cache import cache_available, cache_unavailable
+from config.request_context import get_request_id
 
 
 class CounterUnavailable(Exception):
@@ -100,15 +102,27 @@ def _decode(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+# (request id, post id, day, pending views) of the last view counted in this context: the
+# request that counts a view and then shows the live count reads it from the counting
+# round trip instead of a second one.
+_last_counted: ContextVar[tuple | None] = ContextVar("last_counted_view", default=None)
+
+
 def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
     """Add views to the post's pending count of `day`; returns that pending count."""
     iso = day.isoformat()
+    previous = (day - timedelta(days=1)).isoformat()
 
     def run(redis):
         pipe = redis.pipeline(transaction=True)
         pipe.hincrby(_pending_key(iso), str(post_id), views)
         pipe.sadd(_days_key(), iso)
-        return int(pipe.execute()[0])
+        pipe.hget(_pending_key(previous), str(post_id))
+        counted, _, before = pipe.execute()
+        request_id = get_request_id()
+        if request_id:
+            _last_counted.set((request_id, post_id, day, int(counted) + int(before or 0)))
+        return int(counted)
 
     return _call(run)
 
@@ -116,6 +130,10 @@ def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
 def view_pending_get(*, post_id: int, today: date) -> int:
     """Views of the post not yet flushed (today's and yesterday's hashes: a flush runs
     every minute, so older days are empty). Raises `CounterUnavailable`."""
+    last = _last_counted.get()
+    request_id = get_request_id()
+    if last is not None and request_id and last[:3] == (request_id, post_id, today):
+        return last[3]  # read when this request counted its view, a moment ago
     days = (today.isoformat(), (today - timedelta(days=1)).isoformat())
 
     def run(redis):

@@ -527,6 +527,11 @@ def cached_result(
 
 _READ_KEY = "read:{}:{}"
 _READ_FORMAT = "r1"
+# value key -> the namespaces its last seen value depended on: read with the value in the
+# first MGET, they spare a second round trip. Only a hint: the stored value's own list is
+# what is checked. Bounded; cleared when full.
+_DEPS_HINTS: dict[str, tuple[str, ...]] = {}
+_DEPS_HINTS_MAX = 10_000
 
 
 def _generations(namespaces: list[str], known: dict[str, Any]) -> dict[str, int] | None:
@@ -580,7 +585,8 @@ def cache_read(
     # admin endpoint, `manage.py cache_invalidate`) drops every post's cached detail.
     depends_on = (family, *(ns for ns in depends_on if ns != family))
     value_key = _READ_KEY.format(family, key)
-    gen_keys = {ns: _GENERATION_KEY.format(ns) for ns in depends_on}
+    hinted = (*depends_on, *(ns for ns in _DEPS_HINTS.get(value_key, ()) if ns not in depends_on))
+    gen_keys = {ns: _GENERATION_KEY.format(ns) for ns in hinted}
     got = _call("get_many", [value_key, *gen_keys.values()])
     if got is _ERROR:
         _stats.count(family, "misses")
@@ -591,6 +597,9 @@ def cache_read(
     deps = _read_envelope(got.get(value_key), depends_on)
     if deps is not None:
         deps, fresh_until, payload = deps
+        if len(_DEPS_HINTS) >= _DEPS_HINTS_MAX:
+            _DEPS_HINTS.clear()
+        _DEPS_HINTS[value_key] = tuple(deps)
         extra = [ns for ns in deps if ns not in known]
         if extra:
             more = _call("get_many", [_GENERATION_KEY.format(ns) for ns in extra])
