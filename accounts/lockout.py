@@ -134,6 +134,17 @@ def _locked_for_from_events(username: str) -> int | None:
         failures = failures.filter(aggregate_type="user", aggregate_id=str(user.pk))
         if user.last_login:
             failures = failures.filter(occurred_at__gt=user.last_login)
+        # An operator's unlock forgives the failures before it, as a sign-in does.
+        unlocked = (
+            Event.objects.filter(
+                type="user.login_unlocked", aggregate_type="user", aggregate_id=str(user.pk)
+            )
+            .order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if unlocked:
+            failures = failures.filter(occurred_at__gt=unlocked)
     limit = settings.LOGIN_FAILURE_LIMIT
     # The limit-th most recent failure: the lock lasts until it leaves the window.
     counted = list(

@@ -176,6 +176,14 @@ def user_record_login(*, user: User) -> None:
         )
 
 
+@transaction.atomic
+def user_login_unlock(*, user: User, actor: User | None = None) -> None:
+    """An operator lifts a sign-in lockout (the failures and past lockouts are forgiven,
+    also where the lockout is computed from the event store while Redis is down)."""
+    lockout.login_failures_reset(user.username)
+    publish("user.login_unlocked", aggregate_id=user.pk, actor=actor)
+
+
 def user_record_login_failure(*, username: str, reason: str) -> None:
     """A failed sign-in: counted towards the lockout (unless the reason is no password
     guess) and published. The count is not part of the caller's transaction on purpose:

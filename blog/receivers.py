@@ -4,7 +4,9 @@ from config.cache import invalidate
 from config.events import DomainEvent
 
 # Events that change nothing a cached read shows.
-_NO_CACHE_EFFECT = frozenset({"post.viewed", "user.logged_in", "user.login_failed"})
+_NO_CACHE_EFFECT = frozenset(
+    {"post.viewed", "user.logged_in", "user.login_failed", "user.login_unlocked"}
+)
 # User events that change what lists of posts show about their author.
 _USER_SHOWN_ON_POSTS = frozenset({"user.updated", "user.deactivated", "user.activated"})
 

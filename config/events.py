@@ -41,6 +41,7 @@ EVENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "user.registered": ("user", ("username", "role")),
     "user.logged_in": ("user", ("username",)),
     "user.login_failed": ("user", ("username", "reason")),
+    "user.login_unlocked": ("user", ()),
     "user.updated": ("user", ("fields",)),
     "user.password_changed": ("user", ()),
     "user.role_changed": ("user", ("old_role", "new_role")),

@@ -1,8 +1,11 @@
 """The sign-in lockout per username (accounts/lockout.py), through the token endpoint and
 the admin's login form, on the real Redis and with Redis down (event-store fallback)."""
 
+import io
+
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -214,3 +217,32 @@ def test_admin_login_is_throttled_per_address_with_the_token_endpoint(monkeypatc
     assert "Too many sign-in attempts" in response.content.decode()
     assert client.get("/admin/").status_code == 302
     assert obtain(anon_client, editor.username, factories.PASSWORD).status_code == 429
+
+
+# --- operators ----------------------------------------------------------------------------
+
+
+def test_login_unlock_command_lifts_a_lockout(anon_client):
+    user = factories.ReaderFactory()
+    fail(anon_client, user.username, 3)
+    assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+
+    out = io.StringIO()
+    call_command("login_unlock", user.username, stdout=out)
+    assert f"unlocked {user.username} (was locked for" in out.getvalue()
+    assert Event.objects.filter(type="user.login_unlocked", aggregate_id=str(user.pk)).exists()
+    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+
+
+def test_login_unlock_also_holds_with_redis_down(anon_client, settings):
+    user = factories.ReaderFactory()
+    settings.CACHES = DEAD_CACHES
+    fail(anon_client, user.username, 3)
+    assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    call_command("login_unlock", user.username, stdout=io.StringIO())
+    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+
+
+def test_login_unlock_of_an_unknown_username_fails():
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("login_unlock", "nobody", stdout=io.StringIO())
