@@ -208,8 +208,42 @@ class CategoryAdminForm(forms.ModelForm):
             self.fields["slug"].help_text = "Leave empty to derive it from the name."
 
 
+class TaxonomyAdminMixin:
+    """Saves and deletes categories and tags through their services (events, cache
+    invalidation, search vectors), never with the model's own save()."""
+
+    kind = ""  # "category" or "tag": the services are <kind>_create/_update/_delete
+
+    def _service(self, action):
+        return getattr(taxonomy_services, f"{self.kind}_{action}")
+
+    def save_model(self, request, obj, form, change):
+        data = {n: v for n, v in form.cleaned_data.items() if n in ("name", "slug", "description")}
+        try:
+            if change:
+                changes = {n: v for n, v in data.items() if n in form.changed_data}
+                current = type(obj).objects.get(pk=obj.pk)
+                saved = self._service("update")(
+                    **{self.kind: current}, actor=request.user, **changes
+                )
+            else:
+                data["slug"] = data.get("slug") or ""
+                saved = self._service("create")(actor=request.user, **data)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk, obj.slug = saved.pk, saved.slug
+
+    def delete_model(self, request, obj):
+        self._service("delete")(**{self.kind: obj}, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(Category)
-class CategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(TaxonomyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
+    kind = "category"
     form = CategoryAdminForm
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug", "description"]
@@ -218,54 +252,11 @@ class CategoryAdmin(RoleAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["slug"]
 
-    def save_model(self, request, obj, form, change):
-        data = {n: form.cleaned_data[n] for n in ("name", "description")}
-        try:
-            if change:
-                changes = {n: v for n, v in data.items() if n in form.changed_data}
-                category = taxonomy_services.category_update(
-                    category=Category.objects.get(pk=obj.pk), actor=request.user, **changes
-                )
-            else:
-                category = taxonomy_services.category_create(
-                    slug=form.cleaned_data.get("slug") or "", actor=request.user, **data
-                )
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        obj.pk, obj.slug = category.pk, category.slug
-
-    def delete_model(self, request, obj):
-        taxonomy_services.category_delete(category=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for category in queryset:
-            taxonomy_services.category_delete(category=category, actor=request.user)
-
 
 @admin.register(Tag)
-class TagAdmin(RoleAdminMixin, admin.ModelAdmin):
+class TagAdmin(TaxonomyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
+    kind = "tag"
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def save_model(self, request, obj, form, change):
-        data = {n: form.cleaned_data[n] for n in ("name", "slug")}
-        try:
-            if change:
-                changes = {n: v for n, v in data.items() if n in form.changed_data}
-                tag = taxonomy_services.tag_update(
-                    tag=Tag.objects.get(pk=obj.pk), actor=request.user, **changes
-                )
-            else:
-                tag = taxonomy_services.tag_create(actor=request.user, **data)
-        except DomainError as exc:
-            raise ValidationError(exc.message) from exc
-        obj.pk, obj.slug = tag.pk, tag.slug
-
-    def delete_model(self, request, obj):
-        taxonomy_services.tag_delete(tag=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for tag in queryset:
-            taxonomy_services.tag_delete(tag=tag, actor=request.user)

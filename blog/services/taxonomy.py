@@ -9,59 +9,69 @@ from blog.services.posts import post_search_vectors_refresh
 from config.errors import InvalidInput
 from config.events import publish
 
-_EDITABLE = {"name", "slug", "description"}
+# Per kind: the fields an editor may change, and those that must be unique (`iexact`
+# for names: "News" and "news" would be one category to a reader).
+_CATEGORY = {"model": Category, "label": "category", "editable": {"name", "slug", "description"}}
+_TAG = {"model": Tag, "label": "tag", "editable": {"name", "slug"}}
+_UNIQUE = {Category: {"name": "name__iexact", "slug": "slug"}, Tag: {"slug": "slug"}}
 
 
-def _check_unique(name: str | None, slug: str | None, *, exclude_pk=None) -> None:
-    others = Category.objects.exclude(pk=exclude_pk) if exclude_pk else Category.objects.all()
-    if name is not None and others.filter(name__iexact=name).exists():
-        raise InvalidInput(
-            "A category with that name already exists.",
-            fields={"name": ["A category with that name already exists."]},
+def _check_unique(kind: dict, values: dict, *, exclude_pk=None) -> None:
+    model = kind["model"]
+    others = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    for field, lookup in _UNIQUE[model].items():
+        value = values.get(field)
+        if value and others.filter(**{lookup: value}).exists():
+            message = f"A {kind['label']} with that {field} already exists."
+            raise InvalidInput(message, fields={field: [message]})
+
+
+def _create(kind: dict, *, name: str, slug: str, actor: User | None, **fields):
+    """A category or tag, with its slug derived from the name unless given."""
+    name = name.strip()
+    _check_unique(kind, {"name": name, "slug": slug})
+    obj = kind["model"](name=name, **fields)
+    if slug:
+        obj.slug = slug
+        obj.save()
+    else:
+        save_with_unique_slug(obj, make_slug(name, fallback=kind["label"], max_length=120))
+    publish(f"{kind['label']}.created", aggregate_id=obj.pk, actor=actor, data={"slug": obj.slug})
+    return obj
+
+
+def _update(kind: dict, obj, *, actor: User | None, changes: dict) -> dict:
+    """Apply the changes that differ (only those get into the event); returns them."""
+    unknown = set(changes) - kind["editable"]
+    if unknown:
+        raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    changes = {field: value for field, value in changes.items() if getattr(obj, field) != value}
+    _check_unique(kind, changes, exclude_pk=obj.pk)
+    for field, value in changes.items():
+        setattr(obj, field, value)
+    obj.save()
+    if changes:
+        publish(
+            f"{kind['label']}.updated",
+            aggregate_id=obj.pk,
+            actor=actor,
+            data={"slug": obj.slug, "fields": sorted(changes)},
         )
-    if slug is not None and others.filter(slug=slug).exists():
-        raise InvalidInput(
-            "A category with that slug already exists.",
-            fields={"slug": ["A category with that slug already exists."]},
-        )
+    return changes
 
 
 @transaction.atomic
 def category_create(
     *, name: str, slug: str = "", description: str = "", actor: User | None = None
 ) -> Category:
-    name = name.strip()
-    _check_unique(name, slug or None)
-    category = Category(name=name, description=description)
-    if slug:
-        category.slug = slug
-        category.save()
-    else:
-        save_with_unique_slug(category, make_slug(name, fallback="category", max_length=120))
-    publish("category.created", aggregate_id=category.pk, actor=actor, data={"slug": category.slug})
-    return category
+    return _create(_CATEGORY, name=name, slug=slug, actor=actor, description=description)
 
 
 @transaction.atomic
 def category_update(*, category: Category, actor: User | None = None, **changes) -> Category:
-    unknown = set(changes) - _EDITABLE
-    if unknown:
-        raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-    # Only what differs is a change (and gets into the event).
-    changes = {name: value for name, value in changes.items() if getattr(category, name) != value}
-    _check_unique(changes.get("name"), changes.get("slug"), exclude_pk=category.pk)
-    for name, value in changes.items():
-        setattr(category, name, value)
-    category.save()
-    if changes:
-        publish(
-            "category.updated",
-            aggregate_id=category.pk,
-            actor=actor,
-            data={"slug": category.slug, "fields": sorted(changes)},
-        )
+    _update(_CATEGORY, category, actor=actor, changes=changes)
     return category
 
 
@@ -73,54 +83,16 @@ def category_delete(*, category: Category, actor: User | None = None) -> None:
     publish("category.deleted", aggregate_id=category_id, actor=actor, data={"slug": slug})
 
 
-_TAG_EDITABLE = {"name", "slug"}
-
-
-def _check_tag_unique(slug: str | None, *, exclude_pk=None) -> None:
-    others = Tag.objects.exclude(pk=exclude_pk) if exclude_pk else Tag.objects.all()
-    if slug is not None and others.filter(slug=slug).exists():
-        raise InvalidInput(
-            "A tag with that slug already exists.",
-            fields={"slug": ["A tag with that slug already exists."]},
-        )
-
-
 @transaction.atomic
 def tag_create(*, name: str, slug: str = "", actor: User | None = None) -> Tag:
-    name = name.strip()
-    _check_tag_unique(slug or None)
-    tag = Tag(name=name)
-    if slug:
-        tag.slug = slug
-        tag.save()
-    else:
-        save_with_unique_slug(tag, make_slug(name, fallback="tag", max_length=120))
-    publish("tag.created", aggregate_id=tag.pk, actor=actor, data={"slug": tag.slug})
-    return tag
+    return _create(_TAG, name=name, slug=slug, actor=actor)
 
 
 @transaction.atomic
 def tag_update(*, tag: Tag, actor: User | None = None, **changes) -> Tag:
     """Rename a tag (or change its slug); its posts' search vectors follow the name."""
-    unknown = set(changes) - _TAG_EDITABLE
-    if unknown:
-        raise InvalidInput(f"Not editable: {', '.join(sorted(unknown))}")
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-    changes = {name: value for name, value in changes.items() if getattr(tag, name) != value}
-    _check_tag_unique(changes.get("slug"), exclude_pk=tag.pk)
-    for name, value in changes.items():
-        setattr(tag, name, value)
-    tag.save()
-    if changes:
-        if "name" in changes:
-            post_search_vectors_refresh(post_ids=tag.posts.values_list("pk", flat=True))
-        publish(
-            "tag.updated",
-            aggregate_id=tag.pk,
-            actor=actor,
-            data={"slug": tag.slug, "fields": sorted(changes)},
-        )
+    if "name" in _update(_TAG, tag, actor=actor, changes=changes):
+        post_search_vectors_refresh(post_ids=tag.posts.values_list("pk", flat=True))
     return tag
 
 

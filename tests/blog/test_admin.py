@@ -541,3 +541,54 @@ def test_category_with_explicit_slug_and_stable_slug_on_change(editor_web):
     assert response.status_code == 302
     category.refresh_from_db()
     assert (category.name, category.slug) == ("How-to guides", "howto")
+
+
+# --- tags: through the services, with their events ------------------------------------------
+
+
+def test_tag_admin_adds_renames_and_deletes_through_the_services(editor_web):
+    from analytics.models import Event
+    from blog.models import Tag
+
+    response = editor_web.post("/admin/blog/tag/add/", {"name": "Python", "slug": "python"})
+    assert response.status_code == 302
+    tag = Tag.objects.get(slug="python")
+    post = post_services.post_create(
+        author=AuthorFactory(), title="T", body="b", tags=["python"], status="published"
+    )
+
+    response = editor_web.post(
+        f"/admin/blog/tag/{tag.pk}/change/", {"name": "Python 3", "slug": "python"}
+    )
+    assert response.status_code == 302
+    assert Tag.objects.get(pk=tag.pk).name == "Python 3"
+
+    response = editor_web.post(f"/admin/blog/tag/{tag.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Tag.objects.filter(pk=tag.pk).exists()
+    assert list(post.tags.all()) == []
+
+    events = Event.objects.filter(aggregate_type="tag", aggregate_id=str(tag.pk))
+    assert list(events.order_by("occurred_at").values_list("type", "data")) == [
+        ("tag.created", {"slug": "python"}),
+        ("tag.updated", {"slug": "python", "fields": ["name"]}),
+        ("tag.deleted", {"slug": "python"}),
+    ]
+
+
+def test_tag_admin_bulk_delete_goes_through_the_service(editor_web):
+    from analytics.models import Event
+
+    tags = [TagFactory(), TagFactory()]
+    response = _action(editor_web, "/admin/blog/tag/", "delete_selected", tags)
+    assert response.status_code == 200  # the confirmation page
+    response = editor_web.post(
+        "/admin/blog/tag/",
+        {
+            "action": "delete_selected",
+            ACTION_CHECKBOX_NAME: [str(t.pk) for t in tags],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert Event.objects.filter(type="tag.deleted").count() == 2
