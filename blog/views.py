@@ -7,12 +7,15 @@ from django.shortcuts import render
 from blog.models import PostStatus
 from blog.selectors.posts import post_get_visible, post_latest_published
 from blog.selectors.taxonomy import category_get
+from config.page_cache import cached_page
 
 
+@cached_page("pages")
 def home_page(request):
     return render(request, "blog/home.html", {"posts": post_latest_published(limit=20)})
 
 
+@cached_page("pages")
 def post_page(request, slug):
     post = post_get_visible(slug=slug, user=None)
     if post is None or post.status != PostStatus.PUBLISHED:
@@ -20,6 +23,7 @@ def post_page(request, slug):
     return render(request, "blog/post.html", {"post": post})
 
 
+@cached_page("pages")
 def category_page(request, slug):
     category = category_get(slug=slug)
     if category is None:

@@ -7,20 +7,21 @@ from blog.feeds import LatestPostsAtomFeed, LatestPostsFeed
 from blog.sitemaps import sitemaps
 from config.health_views import HealthView, liveness
 from config.metrics.views import metrics_view
+from config.page_cache import cached_page
 
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer 404.
     path("admin/dashboard/", admin.site.admin_view(analytics_dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
-    path("feeds/rss/", LatestPostsFeed(), name="feed-rss"),
-    path("feeds/atom/", LatestPostsAtomFeed(), name="feed-atom"),
+    path("feeds/rss/", cached_page("feeds")(LatestPostsFeed()), name="feed-rss"),
+    path("feeds/atom/", cached_page("feeds")(LatestPostsAtomFeed()), name="feed-atom"),
     # Outside /api/: the health answer is its own JSON, not a problem document.
     path("health/", HealthView.as_view(), name="health"),
     path("health/live/", liveness, name="health-live"),
     # Prometheus's default path; a token or an allowed network (config/metrics/views.py).
     path("metrics", metrics_view, name="metrics"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("sitemap.xml", cached_page("feeds")(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("blog.urls")),
 ]
 

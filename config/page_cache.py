@@ -1,0 +1,61 @@
+"""Public server-rendered pages (feeds, sitemap, post and category pages) from the cache.
+
+The whole 200 response (body, content type, headers) is kept with an ETag of its body,
+in a namespace family that depends on `posts`: every change that could show on such a
+page (a post, a comment count, a category, a tag, an author's name) bumps it. Other
+statuses are never cached; a 404 must not hide a post published a moment later.
+"""
+
+import functools
+import hashlib
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseNotModified
+
+from config.api.conditional import etag_matches, request_key
+from config.cache import cache_read
+
+# Set again on every response by the middleware, or personal: never replayed.
+_NOT_STORED = frozenset({"set-cookie", "content-length", "x-request-id"})
+
+
+def cached_page(family: str, depends_on: tuple[str, ...] = ("posts",)):
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or not settings.CACHE_READS:
+                return view(request, *args, **kwargs)
+            uncached = {}
+
+            def compute():
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                if response.status_code != 200 or response.streaming:
+                    uncached["response"] = response
+                    return None
+                content = response.content
+                headers = {k: v for k, v in response.items() if k.lower() not in _NOT_STORED}
+                etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+                return {"content": content, "headers": headers, "etag": etag}
+
+            entry = cache_read(
+                family,
+                request_key(request),
+                compute,
+                depends_on=depends_on,
+                store_if=lambda entry: entry is not None,
+            )
+            if entry is None:
+                return uncached["response"]
+            not_modified = etag_matches(request, entry["etag"])
+            response = HttpResponseNotModified() if not_modified else HttpResponse(entry["content"])
+            for name, value in entry["headers"].items():
+                if not (not_modified and name.lower() == "content-type"):
+                    response[name] = value
+            response["ETag"] = entry["etag"]
+            return response
+
+        return wrapper
+
+    return decorate
