@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,6 +18,15 @@ def use_django_logging(**kwargs):
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@task_postrun.connect(dispatch_uid="config.flush_shared_metrics")
+def flush_shared_metrics(**kwargs):
+    """The events a job published and the receivers that failed reach Redis when it ends:
+    an idle worker must not sit on them until its next job (`config.metrics.shared`)."""
+    from config.metrics.shared import shared_counters_flush
+
+    shared_counters_flush()
 
 
 app = Celery("blog")

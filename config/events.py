@@ -25,7 +25,8 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from config.metrics.instruments import EVENTS, RECEIVER_FAILURES, receiver_name
+from config.metrics.instruments import receiver_name
+from config.metrics.shared import count_event, count_receiver_failure
 from config.request_context import get_request_id
 
 logger = logging.getLogger(__name__)
@@ -176,10 +177,10 @@ def publish(
 
 
 def _deliver(event: DomainEvent) -> None:
-    EVENTS.labels(type=event.type).inc()
+    count_event(event.type)
     for receiver, result in event_committed.send_robust(sender=event.type, event=event):
         if isinstance(result, Exception):
-            RECEIVER_FAILURES.labels(receiver=receiver_name(receiver), event_type=event.type).inc()
+            count_receiver_failure(receiver_name(receiver), event.type)
             logger.error(
                 "event receiver failed",
                 exc_info=result,

@@ -297,6 +297,11 @@ WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
 # forwarded header: behind a proxy, use the token); any other gets a 403.
 METRICS_TOKEN = env("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+# With the Redis cache, every process (web, Celery worker, beat) buffers its counts of
+# events and receiver failures and adds them to Redis every N counts or S seconds
+# (config/metrics/shared.py), and after each job and at exit.
+METRICS_FLUSH_EVERY = env_int("METRICS_FLUSH_EVERY", 100)
+METRICS_FLUSH_SECONDS = env_int("METRICS_FLUSH_SECONDS", 5)
 
 # Celery: Redis broker when REDIS_URL is set, else jobs run in-process (eager).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")

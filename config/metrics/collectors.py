@@ -53,6 +53,7 @@ class StateCollector:
             ("database", _database_families),
             ("broker", _broker_families),
             ("views", _view_families),
+            ("events", _event_families),
         ):
             try:
                 families = read()
@@ -199,6 +200,23 @@ def _view_families():
             value=batches,
         ),
     ]
+
+
+def _event_families():
+    # Events and receiver failures of every process, summed in Redis; without Redis they
+    # are the in-process counters of `instruments`, in the process registry.
+    from config.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
+
+    if not shared_counters_enabled():
+        return None
+    totals = shared_totals()
+    families = []
+    for family, (name, documentation, labels) in FAMILIES.items():
+        metric = CounterMetricFamily(name, documentation, labels=list(labels))
+        for values, n in sorted(totals[family].items()):
+            metric.add_metric(list(values), n)
+        families.append(metric)
+    return families
 
 
 def _cache_families():

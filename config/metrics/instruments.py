@@ -8,7 +8,8 @@ the process's own file; Counters need nothing more to add up over processes.
 from prometheus_client import Counter
 
 # Counted when an event reaches its after-commit receivers: a rolled-back change counts
-# nothing, and `post.viewed`, which is not stored, still counts.
+# nothing, and `post.viewed`, which is not stored, still counts. These two count only
+# without Redis; with it `shared` counts them for every process under the same names.
 EVENTS = Counter(
     "blog_events_total",
     "Domain events delivered after commit, by type (in the processes scraped).",

@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import choose_encoder
 
 from config.metrics.collectors import StateCollector
+from config.metrics.shared import IN_PROCESS_NAMES, shared_counters_enabled
 
 FORBIDDEN = (
     "/metrics is not public: send Authorization: Bearer <METRICS_TOKEN>, or scrape from "
@@ -34,7 +35,12 @@ class _ThisProcess:
     """The default registry (this process's metrics) as a collector of another registry."""
 
     def collect(self):
-        yield from REGISTRY.collect()
+        # With Redis, events and receiver failures are counted there, by every process
+        # (`StateCollector`): this process's counters of them stay empty and unshown.
+        hidden = IN_PROCESS_NAMES if shared_counters_enabled() else frozenset()
+        for family in REGISTRY.collect():
+            if family.name not in hidden:
+                yield family
 
 
 def process_registry() -> CollectorRegistry:
