@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from config.cache import is_redis
+from config.cache import cache_available, cache_unavailable, is_redis
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,14 @@ def _redis():
     return get_redis_connection("default")
 
 
+def _redis_usable() -> bool:
+    # Not while config.cache's circuit is open after a Redis error: a hanging Redis
+    # must not cost every sign-in a timeout; the event store answers meanwhile.
+    return is_redis() and cache_available()
+
+
 def _redis_down(what: str, exc: BaseException) -> None:
+    cache_unavailable(f"login lockout ({what})", exc)
     logger.warning(
         "login lockout: Redis unavailable for %s (%s: %s); using the event store",
         what,
@@ -76,7 +83,7 @@ def _redis_down(what: str, exc: BaseException) -> None:
 
 def login_locked_for(username: str) -> int | None:
     """Seconds until `username` may try again, or None if it is not locked."""
-    if is_redis():
+    if _redis_usable():
         try:
             remaining_ms = _redis().pttl(_keys(username)[1])
         except (RedisError, OSError) as exc:
@@ -89,7 +96,7 @@ def login_locked_for(username: str) -> int | None:
 def login_failure_register(username: str) -> int:
     """Count a failed sign-in; answers the lockout (seconds) it started, or 0. Without
     Redis there is nothing to do: the caller's `user.login_failed` event is the record."""
-    if not is_redis():
+    if not _redis_usable():
         return 0
     try:
         return int(
@@ -109,7 +116,8 @@ def login_failure_register(username: str) -> int:
 
 
 def login_failures_reset(username: str) -> None:
-    """A successful sign-in: the failures and past lockouts are forgiven."""
+    """A successful sign-in: the failures and past lockouts are forgiven. Tried even with
+    the circuit open: failures left in Redis would lock the account when it is back."""
     if not is_redis():
         return
     try:

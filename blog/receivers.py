@@ -47,8 +47,8 @@ def cache_namespaces_for_event(event: DomainEvent) -> list[str]:
 def invalidate_cache_for_event(sender, event: DomainEvent, **kwargs) -> None:
     """After commit: invalidate exactly the namespaces the event touches
     (`cache_namespaces_for_event`), O(1) each. If Redis cannot be reached the failure is
-    logged and counted by `config.cache`, and values cached before it expire by their
-    TTL."""
+    logged and counted by `config.cache`, which makes the invalidation when Redis answers
+    again."""
     namespaces = cache_namespaces_for_event(event)
     if namespaces:
         invalidate(*namespaces)

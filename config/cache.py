@@ -122,11 +122,11 @@ def cache_unavailable(what: str, exc: BaseException) -> None:
     _degradation.record(what, exc)
 
 
-def _call(method: str, *args, _force: bool = False, **kwargs):
+def _call(method: str, *args, **kwargs):
     """A cache operation whose failure is returned as `_ERROR` (and recorded), not raised
-    and not silently turned into a default by django-redis. `_force` tries even with the
-    circuit open (invalidations: skipping one would leave stale values behind)."""
-    if not _force and _degradation.is_open():
+    and not silently turned into a default by django-redis; skipped (`_ERROR`) while the
+    circuit is open."""
+    if _degradation.is_open():
         return _ERROR
     target = cache.client if is_redis() else cache
     try:
@@ -310,17 +310,40 @@ def namespace_key(namespace: str, key: str) -> str:
     return f"{namespace}:g{namespace_generation(namespace)}:{key}"
 
 
+# Invalidations this process could not make (Redis down, or skipped by the open
+# circuit): made as soon as Redis answers again, before this process's next cache read
+# or invalidation, so values cached before the outage are not served after it. (A
+# process that dies first leaves them to their TTL.)
+_missed_invalidations: set[str] = set()
+_missed_lock = threading.Lock()
+
+
+def _retry_missed_invalidations() -> None:
+    if not _missed_invalidations or _degradation.is_open():
+        return
+    with _missed_lock:
+        missed = sorted(_missed_invalidations)
+        _missed_invalidations.clear()
+    invalidate(*missed)
+
+
 def invalidate(*namespaces: str) -> list[str]:
     """Invalidate whole namespaces (O(1) each: one INCR of the generation); returns the
-    namespaces invalidated (those the cache could be reached for)."""
+    namespaces invalidated now. The others are made when Redis answers again (see
+    `_missed_invalidations`): with the circuit open they are not even tried, so a hanging
+    Redis does not cost a write one timeout per namespace."""
+    _retry_missed_invalidations()
     done = []
     for namespace in namespaces:
         gen_key = _GENERATION_KEY.format(namespace)
         try:
-            result = _call("incr", gen_key, _force=True)
+            result = _call("incr", gen_key)
         except ValueError:  # no generation yet: start a new one from the clock
-            result = _call("set", gen_key, _new_generation(), timeout=None, _force=True)
-        if result is not _ERROR:
+            result = _call("set", gen_key, _new_generation(), timeout=None)
+        if result is _ERROR:
+            with _missed_lock:
+                _missed_invalidations.add(namespace)
+        else:
             done.append(namespace)
     return done
 
@@ -406,6 +429,7 @@ def cache_fetch(
 ) -> Any:
     """The cached value of `key` in `namespace`, computed by `compute()` on a miss (or
     always, with `refresh`, which then stores the new value)."""
+    _retry_missed_invalidations()
     ttl = namespace_ttl(namespace) if ttl is None else ttl
     generation = namespace_generation(namespace)
     if not generation:  # the cache is down: no value can be trusted or stored
@@ -580,6 +604,7 @@ def cache_read(
     TTL and a namespace every value of the family depends on. Stale values are served
     while one caller recomputes, as in `cache_fetch`; invalidated values never are.
     """
+    _retry_missed_invalidations()
     ttl = namespace_ttl(family) if ttl is None else ttl
     # Every read also depends on its family's own namespace: invalidating `post` (the
     # admin endpoint, `manage.py cache_invalidate`) drops every post's cached detail.

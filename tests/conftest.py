@@ -13,9 +13,11 @@ def _clean_cache():
     # Throttle counters and cached values must not leak from one test to the next, nor
     # the circuit a test with a dead Redis opened.
     cache_module._degradation.close()
+    cache_module._missed_invalidations.clear()
     cache.clear()
     yield
     cache_module._degradation.close()
+    cache_module._missed_invalidations.clear()
     cache.clear()
 
 

@@ -11,6 +11,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts import lockout
 from analytics.models import Event
+from config import cache as cache_module
 from config.ratelimit import ratelimit_reset_local
 from tests import factories
 from tests.config.test_health import DEAD_CACHES
@@ -137,7 +138,8 @@ def test_with_redis_down_failures_in_the_event_store_lock(anon_client, settings,
     retry_after = assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
 
     assert 0 < retry_after <= 900
-    assert "login lockout: Redis unavailable" in caplog.text
+    # Counted as a degradation (logged by the first component that met the dead Redis).
+    assert cache_module.cache_stats()["degraded"] > 0
 
 
 def test_with_redis_down_a_successful_sign_in_still_forgives(anon_client, settings):

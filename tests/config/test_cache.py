@@ -516,3 +516,16 @@ def test_cache_read_with_redis_down_computes_every_time():
         for _ in range(2):
             assert cache_module.cache_read("thing", "k", lambda: calls.append(1) or 7) == 7
     assert len(calls) == 2
+
+
+def test_an_invalidation_missed_during_an_outage_is_made_when_redis_answers():
+    source = Source()
+    posts = cached_result("posts")(source)
+    assert posts(1)[0] == "v1"
+    source.value = "v2"  # changed while Redis is down: its invalidation cannot be made
+    with override_settings(CACHES=DEAD_REDIS):
+        assert invalidate("posts") == []
+        assert posts(1)[0] == "v2"  # from the source: the cache is skipped
+    cache_module._degradation.close()  # Redis answers again (the circuit's time is up)
+    assert posts(1)[0] == "v2"  # not the v1 cached before the outage
+    assert cache_module._missed_invalidations == set()

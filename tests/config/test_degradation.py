@@ -15,7 +15,7 @@ from blog.services.taxonomy import category_create
 from config import cache as cache_module
 from config import ratelimit
 from tests.conftest import client_for
-from tests.factories import AuthorFactory, EditorFactory, ReaderFactory
+from tests.factories import PASSWORD, AuthorFactory, EditorFactory, ReaderFactory
 from tests.redis_proxy import HangingRedisProxy
 
 pytestmark = [pytest.mark.cached_reads, pytest.mark.django_db(transaction=True)]
@@ -95,7 +95,7 @@ def exercise_reads_and_writes():
 
 def test_every_endpoint_answers_from_the_database_with_redis_on_a_dead_port(settings):
     settings.CACHES = redis_cache("redis://127.0.0.1:1/0")
-    before = cache_module.cache_stats()["degraded"]
+    before = cache_module._degradation.count
     exercise_reads_and_writes()
     stats = cache_module.cache_stats()
     assert stats["degraded"] > before  # counted (and logged, rate-limited)
@@ -139,5 +139,30 @@ def test_a_redis_that_stops_answering_mid_request_costs_one_timeout(settings):
         proxy.thaw()
         cache_module._degradation.close()
         assert [p["title"] for p in ok(anon.get("/api/v1/posts/"))["results"]] == ["Two", "One"]
+    finally:
+        proxy.close()
+
+
+def test_every_endpoint_answers_with_a_redis_that_accepts_but_never_answers(settings):
+    """The worst case: connections succeed, then every command waits for its timeout."""
+    proxy = HangingRedisProxy()
+    try:
+        proxy.freeze()
+        settings.CACHES = redis_cache(proxy.url(15))
+        errors_before = cache_module._degradation.count
+        exercise_reads_and_writes()
+
+        # Sign-ins too: the lockout falls back to the event store while Redis is skipped.
+        user = ReaderFactory()
+        anon = client_for(None)
+        token = anon.post(
+            "/api/v1/auth/token/",
+            {"username": user.username, "password": PASSWORD},
+            format="json",
+        )
+        assert token.status_code == 200, token.content
+        # Few operations waited for their timeout: the circuit skipped the rest.
+        assert 1 <= cache_module._degradation.count - errors_before <= 3
+        assert cache_module.cache_stats()["skipped"] > 20
     finally:
         proxy.close()
