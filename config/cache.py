@@ -318,7 +318,7 @@ _missed_invalidations: set[str] = set()
 _missed_lock = threading.Lock()
 
 
-def _retry_missed_invalidations() -> None:
+def retry_missed_invalidations() -> None:
     if not _missed_invalidations or _degradation.is_open():
         return
     with _missed_lock:
@@ -332,7 +332,7 @@ def invalidate(*namespaces: str) -> list[str]:
     namespaces invalidated now. The others are made when Redis answers again (see
     `_missed_invalidations`): with the circuit open they are not even tried, so a hanging
     Redis does not cost a write one timeout per namespace."""
-    _retry_missed_invalidations()
+    retry_missed_invalidations()
     done = []
     for namespace in namespaces:
         gen_key = _GENERATION_KEY.format(namespace)
@@ -429,7 +429,7 @@ def cache_fetch(
 ) -> Any:
     """The cached value of `key` in `namespace`, computed by `compute()` on a miss (or
     always, with `refresh`, which then stores the new value)."""
-    _retry_missed_invalidations()
+    retry_missed_invalidations()
     ttl = namespace_ttl(namespace) if ttl is None else ttl
     generation = namespace_generation(namespace)
     if not generation:  # the cache is down: no value can be trusted or stored
@@ -604,7 +604,7 @@ def cache_read(
     TTL and a namespace every value of the family depends on. Stale values are served
     while one caller recomputes, as in `cache_fetch`; invalidated values never are.
     """
-    _retry_missed_invalidations()
+    retry_missed_invalidations()
     ttl = namespace_ttl(family) if ttl is None else ttl
     # Every read also depends on its family's own namespace: invalidating `post` (the
     # admin endpoint, `manage.py cache_invalidate`) drops every post's cached detail.

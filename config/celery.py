@@ -29,6 +29,15 @@ def flush_shared_metrics(**kwargs):
     shared_counters_flush()
 
 
+@task_postrun.connect(dispatch_uid="config.retry_missed_invalidations")
+def make_missed_invalidations(**kwargs):
+    """A job whose cache invalidation met a Redis outage makes it after its next job,
+    not only at its next cache read (`config.cache._missed_invalidations`)."""
+    from config.cache import retry_missed_invalidations
+
+    retry_missed_invalidations()
+
+
 app = Celery("blog")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
