@@ -529,3 +529,13 @@ def test_an_invalidation_missed_during_an_outage_is_made_when_redis_answers():
     cache_module._degradation.close()  # Redis answers again (the circuit's time is up)
     assert posts(1)[0] == "v2"  # not the v1 cached before the outage
     assert cache_module._missed_invalidations == set()
+
+
+def test_a_job_makes_its_missed_invalidations_when_it_ends():
+    from celery.signals import task_postrun
+
+    before = namespace_generation("posts")
+    cache_module._missed_invalidations.add("posts")
+    task_postrun.send(sender=None, task_id="x", task=None, args=(), kwargs={}, retval=None)
+    assert namespace_generation("posts") != before
+    assert cache_module._missed_invalidations == set()
