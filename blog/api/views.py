@@ -151,11 +151,14 @@ class PostViewSet(viewsets.GenericViewSet):
             return _with_etag(Response(self.get_serializer(post).data), post)
         if etag_matches(request, entry["etag"]):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": entry["etag"]})
-        post_services.post_count_view(post_id=entry["id"], slug=entry["data"]["slug"])
+        # A HEAD (link checkers, monitors) reads no post: it is not a view.
+        counted = request.method == "GET"
+        if counted:
+            post_services.post_count_view(post_id=entry["id"], slug=entry["data"]["slug"])
         data = dict(entry["data"])
         # The stored count plus the views not yet flushed from Redis, this one included.
         data["view_count"] = post_view_count_live_of(
-            post_id=entry["id"], stored=data["view_count"], just_counted=True
+            post_id=entry["id"], stored=data["view_count"], just_counted=counted
         )
         return Response(data, headers={"ETag": entry["etag"]})
 

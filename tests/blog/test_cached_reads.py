@@ -411,3 +411,12 @@ def test_operators_invalidate_cached_reads_by_family_or_all(author, anon):
     assert queries(POSTS) == 0  # the lists were not named
     call_command("cache_invalidate", stdout=io.StringIO())  # everything
     assert queries(POSTS) > 0
+
+
+def test_a_head_request_is_not_a_view(author, anon):
+    post = publish_post(author)
+    views = ok(anon.get(detail(post.slug)))["view_count"]
+    head = anon.head(detail(post.slug))
+    assert head.status_code == 200
+    assert head["ETag"]
+    assert ok(anon.get(detail(post.slug)))["view_count"] == views + 1  # this GET only
