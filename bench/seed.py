@@ -6,8 +6,8 @@ plus readers who comment during the benchmark.
 
 Written with bulk_create for speed, so it bypasses the services on purpose: no events,
 revisions only as the services would leave them after creation. The search vector is
-filled by one SQL UPDATE that builds the same weighted vector as
-`blog.services.posts.post_update_search_vector` (title A, tag names B, excerpt and body C).
+filled by `blog.services.posts.post_search_vectors_refresh` (title A, tag names B,
+excerpt and body C), as `manage.py rebuild_search_index` does.
 
 Idempotent: it does nothing if the marker author exists with the posts. Run with the
 benchmark's environment (bench/run.py does it):
@@ -31,7 +31,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -40,6 +39,7 @@ from accounts.models import Role, User  # noqa: E402
 from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Revision, Tag  # noqa: E402
 from blog.rendering import make_excerpt, reading_time_minutes, render_markdown  # noqa: E402
 from blog.services.comments import post_refresh_comment_count  # noqa: E402
+from blog.services.posts import post_search_vectors_refresh  # noqa: E402
 from scenarios import COMMENT_BODY, COMMENTERS, PASSWORD  # noqa: E402
 
 MARKER = "bench-author-00"
@@ -229,23 +229,7 @@ def seed(*, authors: int, readers: int, categories: int, tags: int, posts: int, 
             """,
             [CommentStatus.APPROVED],
         )
-        # The vector of post_update_search_vector, for every post in one statement.
-        cursor.execute(
-            """
-            UPDATE blog_post AS p SET search_vector =
-                setweight(to_tsvector(%(cfg)s::regconfig, coalesce(p.title, '')), 'A')
-                || setweight(to_tsvector(%(cfg)s::regconfig, coalesce(t.names, '')), 'B')
-                || setweight(to_tsvector(%(cfg)s::regconfig,
-                        coalesce(p.excerpt, '') || ' ' || coalesce(p.body, '')), 'C')
-            FROM (SELECT p2.id, string_agg(tag.name, ' ') AS names
-                  FROM blog_post p2
-                  LEFT JOIN blog_post_tags pt ON pt.post_id = p2.id
-                  LEFT JOIN blog_tag tag ON tag.id = pt.tag_id
-                  GROUP BY p2.id) AS t
-            WHERE t.id = p.id
-            """,
-            {"cfg": settings.SEARCH_CONFIG},
-        )
+    post_search_vectors_refresh()  # the services' own expression, in batches
     return len(post_objs), len(comments)
 
 

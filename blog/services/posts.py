@@ -50,19 +50,23 @@ def _resolve_tags(raw_tags) -> list[Tag]:
     return tags
 
 
+def _search_vector(tag_text):
+    """The stored search vector: title weighted above tags, tags above the body.
+    `tag_text` is an expression of the post's tag names, space-separated."""
+    config = settings.SEARCH_CONFIG
+    return (
+        SearchVector("title", weight="A", config=config)
+        + SearchVector(tag_text, weight="B", config=config)
+        + SearchVector("excerpt", "body", weight="C", config=config)
+    )
+
+
 def post_update_search_vector(*, post: Post) -> None:
-    """Refresh the stored search vector: title weighted above tags, tags above the body."""
+    """Refresh one post's stored search vector (its tags read here: one query)."""
     if connection.vendor != "postgresql":
         return
-    config = settings.SEARCH_CONFIG
     tag_text = " ".join(post.tags.values_list("name", flat=True))
-    Post.objects.filter(pk=post.pk).update(
-        search_vector=(
-            SearchVector("title", weight="A", config=config)
-            + SearchVector(Value(tag_text), weight="B", config=config)
-            + SearchVector("excerpt", "body", weight="C", config=config)
-        )
-    )
+    Post.objects.filter(pk=post.pk).update(search_vector=_search_vector(Value(tag_text)))
 
 
 def post_search_vectors_refresh(*, post_ids=None, batch_size: int = 1000) -> int:
@@ -71,12 +75,16 @@ def post_search_vectors_refresh(*, post_ids=None, batch_size: int = 1000) -> int
     `manage.py rebuild_search_index` (after a change of SEARCH_CONFIG, say)."""
     if connection.vendor != "postgresql":
         return 0
-    config = settings.SEARCH_CONFIG
-    tag_text = (
+    names = (
         Tag.objects.filter(posts=OuterRef("pk"))
         .values("posts")
         .annotate(text=StringAgg("name", delimiter=" "))
         .values("text")
+    )
+    tag_text = Coalesce(
+        Subquery(names, output_field=TextField()),
+        Value("", output_field=TextField()),
+        output_field=TextField(),
     )
     ids = Post.objects.order_by("pk").values_list("pk", flat=True)
     if post_ids is not None:
@@ -86,21 +94,7 @@ def post_search_vectors_refresh(*, post_ids=None, batch_size: int = 1000) -> int
         chunk = list(ids.filter(pk__gt=last)[:batch_size])
         if not chunk:
             return done
-        Post.objects.filter(pk__in=chunk).update(
-            search_vector=(
-                SearchVector("title", weight="A", config=config)
-                + SearchVector(
-                    Coalesce(
-                        Subquery(tag_text, output_field=TextField()),
-                        Value("", output_field=TextField()),
-                        output_field=TextField(),
-                    ),
-                    weight="B",
-                    config=config,
-                )
-                + SearchVector("excerpt", "body", weight="C", config=config)
-            )
-        )
+        Post.objects.filter(pk__in=chunk).update(search_vector=_search_vector(tag_text))
         done, last = done + len(chunk), chunk[-1]
 
 
