@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import lockout
 from accounts.models import Role, User
 from config.errors import InvalidInput, TooManyRequests
-from config.events import publish
+from config.events.bus import publish
 
 # Names that would shadow API paths such as /api/v1/users/me/.
 _RESERVED_USERNAMES = {"me", "admin", "api", "root", "system"}

@@ -7,7 +7,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self):
         from analytics import receivers
-        from config.events import event_committed, event_recorded
+        from config.events.bus import event_committed, event_recorded
 
         event_recorded.connect(receivers.store_event, dispatch_uid="analytics.store_event")
         event_committed.connect(receivers.log_activity, dispatch_uid="analytics.log_activity")

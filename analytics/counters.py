@@ -29,7 +29,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from config.cache import cache_available, cache_unavailable
-from config.request_context import get_request_id
+from config.observability.request_context import get_request_id
 
 
 class CounterUnavailable(Exception):

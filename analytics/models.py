@@ -32,7 +32,7 @@ class Event(models.Model):
     Written by `analytics.receivers.store_event` in the same transaction as the change it
     records, and never changed afterwards, except `dispatched_at`, the outbox mark set
     once the event's jobs are handed to the broker. `data` holds ids and primitives, with
-    personal data redacted (`config.events.redact`).
+    personal data redacted (`config.events.bus.redact`).
     """
 
     id = models.UUIDField(primary_key=True, editable=False)

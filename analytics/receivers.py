@@ -1,4 +1,4 @@
-"""Receivers of domain events (see `config.events`).
+"""Receivers of domain events (see `config.events.bus`).
 
 `store_event` runs inside the transaction; the others after commit, never failing the
 request (a failure is logged by the bus).
@@ -9,7 +9,7 @@ import logging
 from analytics.models import Event
 from analytics.outbox import event_dispatch
 from analytics.services import post_view_count
-from config.events import DomainEvent
+from config.events.bus import DomainEvent
 
 logger = logging.getLogger("activity")
 

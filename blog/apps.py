@@ -7,7 +7,7 @@ class BlogConfig(AppConfig):
 
     def ready(self):
         from blog import receivers
-        from config.events import event_committed
+        from config.events.bus import event_committed
 
         event_committed.connect(
             receivers.invalidate_cache_for_event, dispatch_uid="blog.invalidate_cache_for_event"

@@ -1,7 +1,7 @@
-"""After-commit receivers of the blog's domain events (see `config.events`)."""
+"""After-commit receivers of the blog's domain events (see `config.events.bus`)."""
 
 from config.cache import invalidate
-from config.events import DomainEvent
+from config.events.bus import DomainEvent
 
 # Events that change nothing a cached read shows.
 _NO_CACHE_EFFECT = frozenset(

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from blog.models import PostStatus
 from blog.selectors.posts import post_get_visible, post_latest_published
 from blog.selectors.taxonomy import category_get
-from config.page_cache import cached_page
+from config.cache.pages import cached_page
 
 
 @cached_page("pages")

@@ -8,6 +8,6 @@ class ConfigConfig(AppConfig):
     verbose_name = "Configuration"
 
     def ready(self):
-        from config import log_context
+        from config.observability import log_context
 
         log_context.connect()

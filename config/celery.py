@@ -23,8 +23,9 @@ def use_django_logging(**kwargs):
 @task_postrun.connect(dispatch_uid="config.flush_shared_metrics")
 def flush_shared_metrics(**kwargs):
     """The events a job published and the receivers that failed reach Redis when it ends:
-    an idle worker must not sit on them until its next job (`config.metrics.shared`)."""
-    from config.metrics.shared import shared_counters_flush
+    an idle worker must not sit on them until its next job
+    (`config.observability.metrics.shared`)."""
+    from config.observability.metrics.shared import shared_counters_flush
 
     shared_counters_flush()
 

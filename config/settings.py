@@ -23,7 +23,7 @@ from config.env import (
     env_networks,
     env_rates,
 )
-from config.logs import logging_config
+from config.observability.logs import logging_config
 from tasks.schedule import BEAT_SCHEDULE, QUEUES, TASK_ROUTES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,20 +62,21 @@ INSTALLED_APPS = [
     "blog",
     "analytics",
     "tasks",
-    # /health/ (config/health.py); the app gives its page template and `health_check` command.
+    # /health/ (config/observability/health.py); the app gives its page template and
+    # `health_check` command.
     "health_check",
 ]
 
 MIDDLEWARE = [
-    # First and last: request counts and latency by view and status (config/metrics).
+    # First and last: request counts and latency by view and status (config/observability/metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "config.middleware.RequestIdMiddleware",
+    "config.observability.middleware.RequestIdMiddleware",
     # Before anything that can answer early, so that a preflight or an error keeps the
     # CORS headers (only under /api/, CORS_URLS_REGEX).
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.BodySizeLimitMiddleware",
+    "config.api.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,7 +157,7 @@ else:
             "LOCATION": env("CACHE_DIR", str(VAR_DIR / "cache")),
         }
     }
-# The cache module (config/cache.py): freshness per namespace family (the part of a
+# The cache module (config/cache/): freshness per namespace family (the part of a
 # namespace before ":"), the stale copy kept for stampedes, counters, encryption keys.
 CACHE_TTLS = env_int_map(
     "CACHE_TTLS", "posts=60,post=300,categories=300,tags=300,taxonomy=300,user=300,users=300"
@@ -227,7 +228,7 @@ REST_FRAMEWORK = {
     # Filtering is the selectors' job (they apply blog.filters); views add no backends.
     "DEFAULT_FILTER_BACKENDS": [],
     # DRF's anon/user throttles counting on Redis, shared by all processes, limiting per
-    # process when Redis is down (config/ratelimit.py).
+    # process when Redis is down (config/api/ratelimit.py).
     "DEFAULT_THROTTLE_CLASSES": [
         "config.api.throttling.SharedAnonRateThrottle",
         "config.api.throttling.SharedUserRateThrottle",
@@ -292,14 +293,15 @@ EVENT_RETENTION_DAYS_BY_TYPE = env_int_map(
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
 
-# /metrics (config/metrics) answers a request with `Authorization: Bearer <METRICS_TOKEN>`
+# /metrics (config/observability/metrics) answers a request with
+# `Authorization: Bearer <METRICS_TOKEN>`
 # (when set) or from an address in METRICS_ALLOWED_NETWORKS (REMOTE_ADDR, never a
 # forwarded header: behind a proxy, use the token); any other gets a 403.
 METRICS_TOKEN = env("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
 # With the Redis cache, every process (web, Celery worker, beat) buffers its counts of
 # events and receiver failures and adds them to Redis every N counts or S seconds
-# (config/metrics/shared.py), and after each job and at exit.
+# (config/observability/metrics/shared.py), and after each job and at exit.
 METRICS_FLUSH_EVERY = env_int("METRICS_FLUSH_EVERY", 100)
 METRICS_FLUSH_SECONDS = env_int("METRICS_FLUSH_SECONDS", 5)
 
@@ -404,11 +406,11 @@ LOGIN_LOCKOUT_MAX_SECONDS = max(
     LOGIN_LOCKOUT_SECONDS, env_int("LOGIN_LOCKOUT_MAX_SECONDS", 4 * 60 * 60)
 )
 
-# Structured logs (config/logs.py): JSON lines by default, readable lines with DEBUG;
+# Structured logs (config/observability/logs.py): JSON lines by default, readable lines with DEBUG;
 # LOG_FORMAT (json or console) overrides either.
 LOG_FORMAT = env("LOG_FORMAT", "console" if DEBUG else "json").lower()
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO").upper())
 # django-structlog's request_started/request_finished lines. Its request id is replaced by
-# ours (config/log_context.py); the client's IP is personal data and is not logged.
+# ours (config/observability/log_context.py); the client's IP is personal data and is not logged.
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = False

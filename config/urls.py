@@ -5,9 +5,9 @@ from django.urls import include, path
 from analytics.admin_views import analytics_dashboard
 from blog.feeds import LatestPostsAtomFeed, LatestPostsFeed
 from blog.sitemaps import sitemaps
-from config.health_views import HealthView, liveness
-from config.metrics.views import metrics_view
-from config.page_cache import cached_page
+from config.cache.pages import cached_page
+from config.observability.health_views import HealthView, liveness
+from config.observability.metrics.views import metrics_view
 
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer 404.
@@ -19,13 +19,13 @@ urlpatterns = [
     # Outside /api/: the health answer is its own JSON, not a problem document.
     path("health/", HealthView.as_view(), name="health"),
     path("health/live/", liveness, name="health-live"),
-    # Prometheus's default path; a token or an allowed network (config/metrics/views.py).
+    # Prometheus's default path; a token or an allowed network (observability/metrics/views.py).
     path("metrics", metrics_view, name="metrics"),
     path("sitemap.xml", cached_page("feeds")(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("blog.urls")),
 ]
 
-handler400 = "config.views.bad_request"
-handler403 = "config.views.permission_denied"
-handler404 = "config.views.not_found"
-handler500 = "config.views.server_error"
+handler400 = "config.api.error_views.bad_request"
+handler403 = "config.api.error_views.permission_denied"
+handler404 = "config.api.error_views.not_found"
+handler500 = "config.api.error_views.server_error"

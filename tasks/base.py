@@ -36,8 +36,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
 from config.errors import DomainError
-from config.events import redact
-from config.request_context import get_request_id, request_id_var
+from config.events.bus import redact
+from config.observability.request_context import get_request_id, request_id_var
 from tasks import services
 from tasks.schedule import QUEUES
 

@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.errors import ConflictError, InvalidInput, NotFoundError
-from config.events import REDACTED, publish, redact
+from config.events.bus import REDACTED, publish, redact
 from tasks.models import FINISHED_STATUSES, JobRecord, JobStatus, Report, ReportStatus
 from tasks.reports import BUILDERS, report_render
 from tasks.selectors import valid_uuid

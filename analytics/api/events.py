@@ -10,7 +10,7 @@ from analytics.filters import AGGREGATE_TYPES
 from analytics.models import Event
 from analytics.selectors import event_list
 from config.api.pagination import CursorPagination
-from config.events import EVENT_TYPES
+from config.events.bus import EVENT_TYPES
 
 
 class EventSerializer(serializers.ModelSerializer):

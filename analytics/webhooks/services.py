@@ -31,7 +31,7 @@ from analytics.webhooks.targets import (
     webhook_url_validate,
 )
 from config.errors import ConflictError, InvalidInput
-from config.events import EVENT_TYPES
+from config.events.bus import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 

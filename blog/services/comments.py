@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from blog.models import Comment, CommentStatus, Post, PostStatus
 from config.errors import InvalidInput, PermissionDeniedError
-from config.events import publish
+from config.events.bus import publish
 
 _LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
 

@@ -16,7 +16,7 @@ from blog.rendering import make_excerpt, reading_time_minutes, render_markdown
 from blog.selectors.posts import post_etag
 from blog.services.common import make_slug, save_with_unique_slug
 from config.errors import ConflictError, InvalidInput, PermissionDeniedError, PreconditionFailed
-from config.events import publish
+from config.events.bus import publish
 
 _EDITABLE = {"title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at"}
 _CREATE_STATUSES = {PostStatus.DRAFT, PostStatus.PUBLISHED}

@@ -7,7 +7,7 @@ from blog.models import Category, Tag
 from blog.services.common import make_slug, save_with_unique_slug
 from blog.services.posts import post_search_vectors_refresh
 from config.errors import InvalidInput
-from config.events import publish
+from config.events.bus import publish
 
 # Per kind: the fields an editor may change, and those that must be unique (`iexact`
 # for names: "News" and "news" would be one category to a reader).

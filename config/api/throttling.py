@@ -1,7 +1,7 @@
 """Throttles: the global anon/user rates plus named scopes (login, register, comment).
 
 They are DRF's throttles (same scopes, keys, rates and `Retry-After`) counting on the
-shared sliding window of `config.ratelimit` when the cache is Redis, so every web process
+shared sliding window of `config.api.ratelimit` when the cache is Redis, so every web process
 sees the same counts, and a dead Redis degrades to per-process limits instead of none
 (see that module). On the local-memory cache they behave exactly as DRF's.
 """
@@ -14,11 +14,11 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
-from config import ratelimit
+from config.api import ratelimit
 
 
 class SharedRateThrottle(SimpleRateThrottle):
-    """SimpleRateThrottle's decision taken by `config.ratelimit`. It comes after DRF's
+    """SimpleRateThrottle's decision taken by `config.api.ratelimit`. It comes after DRF's
     class in the subclasses below, so ScopedRateThrottle still picks the view's scope."""
 
     def allow_request(self, request, view):

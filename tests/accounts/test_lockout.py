@@ -12,7 +12,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts import lockout
 from analytics.models import Event
 from config import cache as cache_module
-from config.ratelimit import ratelimit_reset_local
+from config.api.ratelimit import ratelimit_reset_local
 from tests import factories
 from tests.config.test_health import DEAD_CACHES
 

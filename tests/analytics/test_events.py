@@ -24,7 +24,7 @@ from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.services import posts as post_services
 from blog.tasks import publish_due_posts
 from config.errors import InvalidInput
-from config.events import EVENT_TYPES, REDACTED, event_committed, publish, redact
+from config.events.bus import EVENT_TYPES, REDACTED, event_committed, publish, redact
 from tasks.models import JobRecord, JobStatus
 from tests.conftest import client_for
 from tests.factories import (
@@ -949,7 +949,7 @@ def test_a_failing_receiver_does_not_fail_the_request(
     event_committed.connect(explode, dispatch_uid="tests.explode")
     try:
         with (
-            caplog.at_level(logging.ERROR, logger="config.events"),
+            caplog.at_level(logging.ERROR, logger="config.events.bus"),
             django_capture_on_commit_callbacks(execute=True),
         ):
             response = client_for(author).post(
@@ -977,7 +977,7 @@ def test_a_failing_receiver_does_not_fail_a_post_view(anon_client, caplog):
     post = PostFactory()
     event_committed.connect(explode, dispatch_uid="tests.explode")
     try:
-        with caplog.at_level(logging.ERROR, logger="config.events"):
+        with caplog.at_level(logging.ERROR, logger="config.events.bus"):
             response = anon_client.get(f"/api/v1/posts/{post.slug}/")
     finally:
         event_committed.disconnect(dispatch_uid="tests.explode")

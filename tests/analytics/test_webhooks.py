@@ -32,7 +32,7 @@ from analytics.webhooks.targets import WebhookTarget
 from blog.services import taxonomy as taxonomy_services
 from config.celery import app as celery_app
 from config.errors import InvalidInput
-from config.events import publish
+from config.events.bus import publish
 from tasks.models import JobRecord
 from tests.conftest import client_for
 

@@ -1,4 +1,4 @@
-"""The cache module (config/cache.py) against the real Redis of the test command, its
+"""The cache module (config/cache/) against the real Redis of the test command, its
 receiver, endpoint and commands."""
 
 import io
@@ -22,7 +22,7 @@ from config.cache import (
     invalidate,
     namespace_generation,
 )
-from config.events import DomainEvent
+from config.events.bus import DomainEvent
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.skipif(

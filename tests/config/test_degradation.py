@@ -13,7 +13,7 @@ from blog.models import Post
 from blog.services import posts as post_services
 from blog.services.taxonomy import category_create
 from config import cache as cache_module
-from config import ratelimit
+from config.api import ratelimit
 from tests.conftest import client_for
 from tests.factories import PASSWORD, AuthorFactory, EditorFactory, ReaderFactory
 from tests.redis_proxy import HangingRedisProxy

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config import health
 from config.celery import app as celery_app
+from config.observability import health
 
 pytestmark = pytest.mark.django_db
 

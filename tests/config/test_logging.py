@@ -1,4 +1,4 @@
-"""Structured logs (config/logs.py): the real pipeline, captured as rendered JSON lines.
+"""Structured logs (config/observability/logs.py): the real pipeline, as rendered JSON lines.
 
 Each test adds a handler with the configured JSON formatter to the root logger, so what
 is asserted is what a log collector would receive: structlog's lines and the stdlib's.
@@ -13,7 +13,7 @@ import structlog
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.logs import logging_config
+from config.observability.logs import logging_config
 from tests.conftest import client_for
 from tests.factories import ReaderFactory
 

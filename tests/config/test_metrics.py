@@ -36,8 +36,8 @@ from config import cache as cache_module
 from config.cache import cache_fetch, cache_stats_reset
 from config.celery import app as celery_app
 from config.env import env_networks
-from config.events import event_committed, publish
-from config.metrics import shared
+from config.events.bus import event_committed, publish
+from config.observability.metrics import shared
 from tasks.models import JobRecord
 from tasks.tasks import purge_jobs
 from tests.factories import PostFactory
@@ -444,7 +444,7 @@ import sys
 import django
 django.setup()
 from config.celery import app
-from config.events import event_committed, publish
+from config.events.bus import event_committed, publish
 
 def broken(sender, event, **kwargs):
     raise RuntimeError("broken in a worker")
@@ -585,8 +585,8 @@ _COUNT_IN_A_PROCESS = """
 import django
 django.setup()
 from prometheus_client import generate_latest
-from config.metrics.instruments import CACHE_OPERATIONS
-from config.metrics.views import process_registry
+from config.observability.metrics.instruments import CACHE_OPERATIONS
+from config.observability.metrics.views import process_registry
 CACHE_OPERATIONS.labels(operation="multiprocess-test", result="ok").inc({n})
 print(generate_latest(process_registry()).decode())
 """

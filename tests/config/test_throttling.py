@@ -1,4 +1,4 @@
-"""Throttles on shared state (config/ratelimit.py, config/api/throttling.py): on the real
+"""Throttles on shared state (config/api/ratelimit.py, config/api/throttling.py): on the real
 Redis, and with Redis down, where they limit per process instead of failing open."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django_redis import get_redis_connection
 from rest_framework.throttling import SimpleRateThrottle
 
-from config import ratelimit
+from config.api import ratelimit
 from tests import factories
 from tests.config.test_health import DEAD_CACHES
 from tests.conftest import client_for

@@ -15,7 +15,7 @@ import redis
 from celery import shared_task
 
 from blog.models import Tag
-from config.request_context import get_request_id
+from config.observability.request_context import get_request_id
 from tasks.base import PermanentError, RecordedTask, RetryableError
 
 # The Redis db of the test worker's broker (and of these notes): not the tests' cache db.

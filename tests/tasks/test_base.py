@@ -9,7 +9,7 @@ import pytest
 from celery.app.task import Task
 from django.db import transaction
 
-from config.request_context import request_id_var
+from config.observability.request_context import request_id_var
 from tasks.base import NON_RETRYABLE, RecordedTask, backoff_countdown
 from tasks.models import JobRecord, JobStatus
 from tasks.services import job_cancel, result_summary

@@ -25,7 +25,7 @@ from django.db import connection
 
 from blog.models import Tag
 from config.celery import app as celery_app
-from config.request_context import request_id_var
+from config.observability.request_context import request_id_var
 from tasks.models import JobRecord, JobStatus
 from tasks.services import job_cancel
 from tests.tasks import jobs

@@ -6,7 +6,7 @@ import logging
 
 from django.core.management.base import BaseCommand, CommandError
 
-from config.health import health_results_failed, health_run, is_critical
+from config.observability.health import health_results_failed, health_run, is_critical
 
 
 class Command(BaseCommand):

@@ -4,11 +4,11 @@ from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 from health_check.views import HealthCheckView
 
-from config.health import health_checks, health_results_failed
+from config.observability.health import health_checks, health_results_failed
 
 
 class HealthView(HealthCheckView):
-    """All checks; 500 only when a critical one fails (see config/health.py).
+    """All checks; 500 only when a critical one fails (see config/observability/health.py).
 
     The library answers 500 for any failed check, warnings included; a missing worker is
     reported here but keeps the answer at 200.

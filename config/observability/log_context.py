@@ -8,8 +8,8 @@ Its `bind_extra_request_metadata` signal is sent after that binding and before t
 
 import structlog
 
-from config.logs import USER_AGENT_MAX_CHARS
-from config.request_context import get_request_id
+from config.observability.logs import USER_AGENT_MAX_CHARS
+from config.observability.request_context import get_request_id
 
 
 def bind_request_id(sender, request, logger, log_kwargs, **kwargs) -> None:
@@ -26,5 +26,5 @@ def connect() -> None:
     from django_structlog import signals
 
     signals.bind_extra_request_metadata.connect(
-        bind_request_id, dispatch_uid="config.log_context.bind_request_id"
+        bind_request_id, dispatch_uid="config.observability.log_context.bind_request_id"
     )

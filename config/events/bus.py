@@ -25,9 +25,9 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from config.metrics.instruments import receiver_name
-from config.metrics.shared import count_event, count_receiver_failure
-from config.request_context import get_request_id
+from config.observability.metrics.instruments import receiver_name
+from config.observability.metrics.shared import count_event, count_receiver_failure
+from config.observability.request_context import get_request_id
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics, served at `/metrics` (`config.metrics.views.metrics_view`).
+"""Prometheus metrics, served at `/metrics` (`config.observability.metrics.views.metrics_view`).
 
 Three kinds of numbers:
 

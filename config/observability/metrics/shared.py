@@ -26,7 +26,7 @@ from collections import Counter
 from django.conf import settings
 
 from config import cache as cache_module
-from config.metrics.instruments import EVENTS, RECEIVER_FAILURES
+from config.observability.metrics.instruments import EVENTS, RECEIVER_FAILURES
 
 # family -> (metric name, help, label names). The names and labels are the in-process
 # counters' own, so dashboards read the same series in both configurations.

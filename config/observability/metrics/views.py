@@ -17,8 +17,8 @@ from django.views.decorators.http import require_safe
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import choose_encoder
 
-from config.metrics.collectors import StateCollector
-from config.metrics.shared import IN_PROCESS_NAMES, shared_counters_enabled
+from config.observability.metrics.collectors import StateCollector
+from config.observability.metrics.shared import IN_PROCESS_NAMES, shared_counters_enabled
 
 FORBIDDEN = (
     "/metrics is not public: send Authorization: Bearer <METRICS_TOKEN>, or scrape from "

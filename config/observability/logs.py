@@ -24,10 +24,10 @@ USER_AGENT_MAX_CHARS = 200
 
 
 def redact_event(logger, method_name, event_dict):
-    """Mask secrets and personal data in every field of a line (`config.events.redact`:
+    """Mask secrets and personal data in every field of a line (`config.events.bus.redact`:
     values under secret-looking keys, e-mail and IP addresses, bearer and JWT tokens
     anywhere in a string), plus secret query parameters in URLs."""
-    from config.events import redact  # not at import: the settings import this module
+    from config.events.bus import redact  # not at import: the settings import this module
 
     fields = {k: v for k, v in event_dict.items() if not k.startswith("_") and k not in _OWN_KEYS}
     for key, value in redact(fields).items():

@@ -205,7 +205,7 @@ def _view_families():
 def _event_families():
     # Events and receiver failures of every process, summed in Redis; without Redis they
     # are the in-process counters of `instruments`, in the process registry.
-    from config.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
+    from config.observability.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
 
     if not shared_counters_enabled():
         return None

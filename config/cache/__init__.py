@@ -41,7 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from config.metrics.instruments import CACHE_OPERATIONS
+from config.observability.metrics.instruments import CACHE_OPERATIONS
 
 logger = logging.getLogger(__name__)
 

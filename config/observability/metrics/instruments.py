@@ -22,11 +22,11 @@ RECEIVER_FAILURES = Counter(
     ["receiver", "event_type"],
 )
 
-# config/cache.py talks to the django-redis client directly (to see its errors), so the
+# config/cache/ talks to the django-redis client directly (to see its errors), so the
 # backend-level counters of django-prometheus would not see these operations.
 CACHE_OPERATIONS = Counter(
     "blog_cache_operations_total",
-    "Operations of the namespaced cache (config/cache.py) by operation and result.",
+    "Operations of the namespaced cache (config/cache/) by operation and result.",
     ["operation", "result"],
 )
 
