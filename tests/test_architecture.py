@@ -233,7 +233,8 @@ def test_the_walker_catches_violations_and_cycles(tmp_path):
             "accounts/lockout.py": "from config import celery\n",
             "tasks/__init__.py": "import blog\n",
             "blog/__init__.py": "",
-            "blog/models.py": "from typing import TYPE_CHECKING\n\nfrom accounts.models import User\n"
+            "blog/models.py": "from typing import TYPE_CHECKING\n"
+            "from accounts.models import User\n"
             "if TYPE_CHECKING:\n    from analytics.models import Event\n",
             # A cycle of three, one edge relative, one naming a name in a module.
             "blog/a.py": "from . import b\n",
