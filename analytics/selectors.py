@@ -10,8 +10,8 @@ from analytics import counters
 from analytics.filters import EventFilter
 from analytics.models import Event, PostDailyStats, SiteDailyStats
 from blog.models import Comment, CommentStatus, Post, PostStatus
-from blog.selectors.common import apply_filterset
 from config import cache as config_cache
+from config.db.filtering import apply_filterset
 from tasks.base import PRIORITIES
 from tasks.models import JobRecord, JobStatus
 

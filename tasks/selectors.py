@@ -4,7 +4,7 @@ import uuid
 
 from django.db.models import Count, QuerySet
 
-from blog.selectors.common import apply_filterset
+from config.db.filtering import apply_filterset
 from config.errors import NotFoundError
 from tasks.filters import JobFilter
 from tasks.models import JobRecord, Report

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from blog.filters import CommentFilter
 from blog.models import Comment, CommentStatus, Post
-from blog.selectors.common import apply_filterset
+from config.db.filtering import apply_filterset
 from config.errors import InvalidInput
 
 

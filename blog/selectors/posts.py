@@ -10,7 +10,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from blog.filters import PostFilter
 from blog.models import Post, PostStatus, Revision
-from blog.selectors.common import apply_filterset, check_ordering
+from config.db.filtering import apply_filterset, check_ordering
 from config.errors import InvalidInput
 
 # Orderings the API offers, as ORM orderings. The first field is the cursor's position;

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from blog.filters import CategoryFilter, TagFilter
 from blog.models import Category, PostStatus, Tag
-from blog.selectors.common import apply_filterset, check_ordering
+from config.db.filtering import apply_filterset, check_ordering
 
 _ORDERINGS = {"name": ("name", "id"), "-post_count": ("-post_count", "name")}
 _PUBLISHED = Q(posts__status=PostStatus.PUBLISHED)

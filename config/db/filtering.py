@@ -1,7 +1,18 @@
+"""Query-string filtering and ordering for the selectors of every app: bad values are
+InvalidInput (a 400 naming the parameter), never an empty list or a silent default."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django_filters import FilterSet
+
 from config.errors import InvalidInput
 
 
-def apply_filterset(filterset_class, params, queryset):
+def apply_filterset(
+    filterset_class: type[FilterSet], params: Mapping[str, Any], queryset: QuerySet
+) -> QuerySet:
     """Filter `queryset` by query parameters, or raise InvalidInput naming the bad ones."""
     filterset = filterset_class(params, queryset=queryset)
     if not filterset.is_valid():
@@ -10,7 +21,9 @@ def apply_filterset(filterset_class, params, queryset):
     return filterset.qs
 
 
-def check_ordering(params, allowed: dict[str, tuple[str, ...]], default: str) -> tuple[str, ...]:
+def check_ordering(
+    params: Mapping[str, Any], allowed: dict[str, tuple[str, ...]], default: str
+) -> tuple[str, ...]:
     """The ORM ordering for the client's `ordering` parameter, one of `allowed`'s keys."""
     value = params.get("ordering") or default
     if value not in allowed:
