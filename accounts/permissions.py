@@ -1,24 +1,9 @@
-"""DRF permissions by role; object rules (own post, own comment) live in the services."""
+"""The role permissions, now plumbing (`config.api.permissions`), under their old name.
 
-from rest_framework.permissions import BasePermission
+Only `blog.api.views` still imports them from here; once it imports
+`config.api.permissions`, this module goes.
+"""
 
+from config.api.permissions import IsAdmin, IsAuthor, IsEditor
 
-class IsAuthor(BasePermission):
-    message = "Only authors, editors and admins may do this."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_author)
-
-
-class IsEditor(BasePermission):
-    message = "Only editors and admins may do this."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_editor)
-
-
-class IsAdmin(BasePermission):
-    message = "Only admins may do this."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
+__all__ = ["IsAdmin", "IsAuthor", "IsEditor"]

@@ -18,8 +18,8 @@ from accounts.api.serializers import (
     TokenObtainPairSerializer,
     UserSerializer,
 )
-from accounts.permissions import IsAdmin
 from config.api.conditional import cached_read_response
+from config.api.permissions import IsAdmin
 from config.api.throttling import throttles_with_scope
 
 

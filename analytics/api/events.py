@@ -5,11 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 
-from accounts.permissions import IsAdmin
 from analytics.filters import AGGREGATE_TYPES
 from analytics.models import Event
 from analytics.selectors import event_list
 from config.api.pagination import CursorPagination
+from config.api.permissions import IsAdmin
 from config.events.bus import EVENT_TYPES
 
 

@@ -5,8 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsEditor
 from analytics.selectors import site_stats
+from config.api.permissions import IsEditor
 
 
 def _counts(help_text: str):

@@ -12,10 +12,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.permissions import IsAdmin
 from analytics.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from analytics.webhooks import selectors, services
 from config.api.pagination import PageNumberPagination
+from config.api.permissions import IsAdmin
 from config.api.problems import PROBLEM_CONTENT_TYPE
 from config.api.serializers import ProblemSerializer, StrictSerializer
 

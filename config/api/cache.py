@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdmin
+from config.api.permissions import IsAdmin
 from config.api.serializers import StrictSerializer
 from config.cache import invalidate, invalidate_all
 

@@ -17,6 +17,8 @@ import dataclasses
 import datetime
 import typing
 
+# The project's app, which config.celery makes current: the plumbing never imports the wiring.
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -27,8 +29,6 @@ from health_check.contrib.celery import Ping
 from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from redis.asyncio import Redis as AsyncRedis
-
-from config.celery import app as celery_app
 
 # A health probe answers in about a second or reports the part as down; the web process's
 # own timeouts (0.5 s for Redis) are shorter still.

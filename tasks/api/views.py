@@ -7,7 +7,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdmin, IsEditor
+from config.api.permissions import IsAdmin, IsEditor
 from config.api.serializers import ProblemSerializer
 from tasks import selectors, services
 from tasks.api.serializers import (
