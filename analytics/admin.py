@@ -9,7 +9,7 @@ from analytics.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubs
 from analytics.webhooks import services as webhook_services
 from config.admin import RoleAdminMixin
 from config.errors import DomainError
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES
 
 
 class _ReadOnlyMixin:

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from analytics.models import Event
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES
 
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
 AGGREGATE_TYPES = sorted({aggregate for aggregate, _ in EVENT_TYPES.values()})

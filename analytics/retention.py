@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from analytics.models import ConsumedEvent, Event
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from analytics.models import Event
 from analytics.selectors import event_list
 from config.api.pagination import CursorPagination
 from config.api.permissions import IsAdmin
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES
 
 
 class EventSerializer(serializers.ModelSerializer):

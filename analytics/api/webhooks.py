@@ -47,9 +47,9 @@ class WebhookSubscriptionWriteSerializer(StrictSerializer):
     # A plain string: the services check the scheme and the host's addresses.
     url = serializers.CharField(max_length=500)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=services.SUBSCRIBABLE_EVENT_TYPES),
+        child=serializers.ChoiceField(choices=services.webhook_event_types()),
         allow_empty=False,
-        max_length=len(services.SUBSCRIBABLE_EVENT_TYPES),
+        max_length=len(services.webhook_event_types()),
     )
     is_active = serializers.BooleanField(required=False, default=True)
 
@@ -59,9 +59,9 @@ class WebhookSubscriptionUpdateSerializer(StrictSerializer):
 
     url = serializers.CharField(max_length=500, required=False)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=services.SUBSCRIBABLE_EVENT_TYPES),
+        child=serializers.ChoiceField(choices=services.webhook_event_types()),
         allow_empty=False,
-        max_length=len(services.SUBSCRIBABLE_EVENT_TYPES),
+        max_length=len(services.webhook_event_types()),
         required=False,
     )
     is_active = serializers.BooleanField(required=False)

@@ -31,14 +31,16 @@ from analytics.webhooks.targets import (
     webhook_url_validate,
 )
 from config.errors import ConflictError, InvalidInput
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES, event_types_stored
 
 logger = logging.getLogger(__name__)
 
-# Events that are not stored (one row per view would swamp the store) never reach the
-# outbox, so a subscription to them would silently receive nothing: refuse it instead.
-UNDELIVERABLE_EVENT_TYPES = frozenset({"post.viewed"})
-SUBSCRIBABLE_EVENT_TYPES = tuple(t for t in EVENT_TYPES if t not in UNDELIVERABLE_EVENT_TYPES)
+
+def webhook_event_types() -> tuple[str, ...]:
+    """The types a subscription may name: the stored ones. The others never reach the
+    outbox, so a subscription to them would silently receive nothing: refused instead."""
+    return event_types_stored()
+
 
 # Answers worth another try: the receiver is down or overloaded (5xx), or asks for time.
 _RETRYABLE_4XX = frozenset({408, 429})
@@ -69,7 +71,7 @@ def _clean_events(events) -> list[str]:
     unknown = [name for name in events if name not in EVENT_TYPES]
     if unknown:
         refuse(f"Unknown event type(s): {', '.join(unknown)}.")
-    undeliverable = [name for name in events if name in UNDELIVERABLE_EVENT_TYPES]
+    undeliverable = [name for name in events if name not in webhook_event_types()]
     if undeliverable:
         refuse(f"{', '.join(undeliverable)} is not stored, so never delivered to webhooks.")
     return list(dict.fromkeys(events))  # without duplicates, in the given order

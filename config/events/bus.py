@@ -10,7 +10,8 @@ Services call `publish()` inside their transaction. Two signals carry the event:
   `send_robust`, so a failing receiver is logged and counted but never fails the request.
   Receivers: activity log, cache invalidation, view counter, outbox dispatch of jobs.
 
-Event types and their payloads are documented in `EVENT_TYPES` below.
+Event types and their payloads are declared by the apps that publish them
+(`<app>/events.py`, in `config.events.registry`).
 """
 
 import ipaddress
@@ -25,6 +26,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from config.events.registry import EVENT_TYPES
 from config.observability.metrics.instruments import receiver_name
 from config.observability.metrics.shared import count_event, count_receiver_failure
 from config.observability.request_context import get_request_id
@@ -36,38 +38,6 @@ event_recorded = Signal()
 # Sent after commit, with `event`; receivers with effects outside the database.
 # (Receivers filter on `event.type`: Django matches senders by identity, not equality.)
 event_committed = Signal()
-
-# type -> (aggregate type, payload keys). The payload holds ids and primitives only.
-EVENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "user.registered": ("user", ("username", "role")),
-    "user.logged_in": ("user", ("username",)),
-    "user.login_failed": ("user", ("username", "reason")),
-    "user.login_unlocked": ("user", ()),
-    "user.updated": ("user", ("fields",)),
-    "user.password_changed": ("user", ()),
-    "user.role_changed": ("user", ("old_role", "new_role")),
-    "user.deactivated": ("user", ()),
-    "user.activated": ("user", ()),
-    "post.created": ("post", ("slug", "status", "author_id")),
-    "post.updated": ("post", ("slug", "fields")),
-    "post.scheduled": ("post", ("slug", "publish_at")),
-    "post.published": ("post", ("slug", "published_at", "author_id")),
-    "post.unpublished": ("post", ("slug",)),
-    "post.archived": ("post", ("slug",)),
-    "post.deleted": ("post", ("slug",)),
-    "post.viewed": ("post", ("slug",)),
-    "comment.created": ("comment", ("post_id", "parent_id", "status", "author_id")),
-    "comment.updated": ("comment", ("post_id", "status")),
-    "comment.moderated": ("comment", ("post_id", "old_status", "new_status")),
-    "comment.deleted": ("comment", ("post_id",)),
-    "category.created": ("category", ("slug",)),
-    "category.updated": ("category", ("slug", "fields")),
-    "category.deleted": ("category", ("slug",)),
-    "tag.created": ("tag", ("slug",)),
-    "tag.updated": ("tag", ("slug", "fields")),
-    "tag.deleted": ("tag", ("slug",)),
-    "report.completed": ("report", ("kind", "format")),
-}
 
 # Key words whose values are personal or secret, wherever they appear in a payload. A key
 # is split into words (snake_case, kebab-case, camelCase) and matched word by word, so
@@ -160,7 +130,7 @@ def publish(
         raise RuntimeError(f"{event_type} must be published inside the change's transaction")
     event = DomainEvent(
         type=event_type,
-        aggregate_type=EVENT_TYPES[event_type][0],
+        aggregate_type=EVENT_TYPES[event_type].aggregate,
         aggregate_id=str(aggregate_id),
         data=redact(data or {}),
         actor_id=getattr(actor, "pk", None),

@@ -24,7 +24,8 @@ from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.services import posts as post_services
 from blog.tasks import publish_due_posts
 from config.errors import InvalidInput
-from config.events.bus import EVENT_TYPES, REDACTED, event_committed, publish, redact
+from config.events.bus import REDACTED, event_committed, publish, redact
+from config.events.registry import EVENT_TYPES
 from tasks.models import JobRecord, JobStatus
 from tests.conftest import client_for
 from tests.factories import (

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from analytics.selectors import event_log
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES
 
 # An event's time is taken when it is published, before its transaction commits, so a
 # follower also looks this far back for events that committed late.

@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 
 from analytics.replay import event_replay
 from config.errors import DomainError
-from config.events.bus import EVENT_TYPES
+from config.events.registry import EVENT_TYPES
 
 
 def _moment(value: str):
