@@ -10,11 +10,12 @@ unknown usernames are counted like the others (the answer never tells whether on
 
 State lives in Redis, shared by every process, updated by atomic scripts. It must not fail
 open when Redis is down, so then (and on the embedded default without Redis) the lockout
-is computed from the event store, which records every failure (`user.login_failed`) in
-PostgreSQL whatever happens to Redis: a username with `LOGIN_FAILURE_LIMIT` failures in
-the last window, since its last successful sign-in, is locked until the oldest of them
-leaves the window (no doubling in that mode). E-mail-like usernames of unknown accounts
-are redacted in the store and so not counted in that mode.
+is computed from the event store (kept by analytics, read through `config.events.store`;
+without it the check raises, refusing the sign-in), which records every failure
+(`user.login_failed`) in PostgreSQL whatever happens to Redis: a username with
+`LOGIN_FAILURE_LIMIT` failures in the last window, since its last successful sign-in, is
+locked until the oldest of them leaves the window (no doubling in that mode). E-mail-like
+usernames of unknown accounts are redacted in the store and so not counted in that mode.
 
 A known trade-off: anyone can lock an account by failing on purpose; the doubling is capped
 and the per-address throttles slow that down.
@@ -30,7 +31,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from accounts.models import User
 from config.cache import cache_available, cache_unavailable, is_redis
+from config.events.store import event_times
 
 logger = logging.getLogger(__name__)
 
@@ -127,39 +130,35 @@ def login_failures_reset(username: str) -> None:
 
 
 def _locked_for_from_events(username: str) -> int | None:
-    from accounts.models import User
-    from analytics.models import Event
-
     now = timezone.now()
-    since = now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
-    failures = Event.objects.filter(type="user.login_failed", occurred_at__gt=since).exclude(
-        data__reason__in=sorted(NOT_GUESSES)
-    )
+    after = now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+    limit = settings.LOGIN_FAILURE_LIMIT
+    not_guesses = {"reason": NOT_GUESSES}
     user = User.objects.filter(username__iexact=username).only("pk", "last_login").first()
     if user is None:
-        failures = failures.filter(data__username__iexact=username)
-    else:
-        failures = failures.filter(aggregate_type="user", aggregate_id=str(user.pk))
-        if user.last_login:
-            failures = failures.filter(occurred_at__gt=user.last_login)
-        # An operator's unlock forgives the failures before it, as a sign-in does.
-        unlocked = (
-            Event.objects.filter(
-                type="user.login_unlocked", aggregate_type="user", aggregate_id=str(user.pk)
-            )
-            .order_by("-occurred_at")
-            .values_list("occurred_at", flat=True)
-            .first()
+        failures = event_times(
+            type="user.login_failed",
+            limit=limit,
+            after=after,
+            data_iexact={"username": username},
+            data_exclude=not_guesses,
         )
-        if unlocked:
-            failures = failures.filter(occurred_at__gt=unlocked)
-    limit = settings.LOGIN_FAILURE_LIMIT
-    # The limit-th most recent failure: the lock lasts until it leaves the window.
-    counted = list(
-        failures.order_by("-occurred_at").values_list("occurred_at", flat=True)[limit - 1 : limit]
-    )
-    if not counted:
+    else:
+        aggregate = ("user", str(user.pk))
+        # A sign-in, or an operator's unlock, forgives the failures before it.
+        forgiven = event_times(type="user.login_unlocked", limit=1, aggregate=aggregate)
+        if user.last_login:
+            forgiven.append(user.last_login)
+        failures = event_times(
+            type="user.login_failed",
+            limit=limit,
+            after=max([after, *forgiven]),
+            aggregate=aggregate,
+            data_exclude=not_guesses,
+        )
+    if len(failures) < limit:
         return None
-    window_end = counted[0] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+    # The limit-th most recent failure: the lock lasts until it leaves the window.
+    window_end = failures[limit - 1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
     remaining = (window_end - now).total_seconds()
     return math.ceil(remaining) if remaining > 0 else None

@@ -1,5 +1,6 @@
 """Reads of analytics: post stats, trending posts, the site's statistics."""
 
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -214,3 +215,25 @@ def event_log(
     if since is not None:
         queryset = queryset.filter(occurred_at__gte=since)
     return queryset
+
+
+def event_times_list(
+    *,
+    type: str,
+    limit: int,
+    after: datetime | None = None,
+    aggregate: tuple[str, str] | None = None,
+    data_iexact: Mapping[str, str] | None = None,
+    data_exclude: Mapping[str, Collection[str]] | None = None,
+) -> list[datetime]:
+    """The reader of `config.events.store.event_times` (registered in ready())."""
+    queryset = Event.objects.filter(type=type)
+    if after is not None:
+        queryset = queryset.filter(occurred_at__gt=after)
+    if aggregate is not None:
+        queryset = queryset.filter(aggregate_type=aggregate[0], aggregate_id=aggregate[1])
+    for key, value in (data_iexact or {}).items():
+        queryset = queryset.filter(**{f"data__{key}__iexact": value})
+    for key, values in (data_exclude or {}).items():
+        queryset = queryset.exclude(**{f"data__{key}__in": sorted(values)})
+    return list(queryset.order_by("-occurred_at").values_list("occurred_at", flat=True)[:limit])
