@@ -5,7 +5,13 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from analytics.models import Event, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from analytics.models import (
+    Event,
+    Report,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from analytics.webhooks import services as webhook_services
 from config.admin import RoleAdminMixin
 from config.errors import DomainError
@@ -166,3 +172,18 @@ class EventAdmin(_ReadOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
     @admin.display(description="data")
     def payload(self, event):
         return format_html("<pre>{}</pre>", json.dumps(event.data, indent=2, sort_keys=True))
+
+
+@admin.register(Report)
+class ReportAdmin(_ReadOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
+    """Reports are requested through the API or `run_report`; admins look at them here."""
+
+    admin_role_required = True
+    list_display = ["created_at", "kind", "format", "start", "end", "status", "row_count"]
+    list_filter = ["kind", "format", "status"]
+    list_select_related = ["requested_by"]
+    fields = [
+        "id", "kind", "format", "start", "end", "status", "task_id", "file", "row_count",
+        "error", "requested_by", "created_at", "completed_at",
+    ]  # fmt: skip
+    readonly_fields = fields

@@ -1,11 +1,11 @@
-"""Job records and reports in the admin: read-only, for admins; failed jobs can be retried."""
+"""Job records in the admin: read-only, for admins; failed jobs can be retried."""
 
 from django.contrib import admin, messages
 
 from config.admin import RoleAdminMixin
 from config.errors import DomainError
 from tasks import services
-from tasks.models import JobRecord, JobStatus, Report
+from tasks.models import JobRecord, JobStatus
 
 
 class ReadOnlyAdminMixin(RoleAdminMixin):
@@ -60,15 +60,3 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, f"{ignored} job(s) not failed: left alone.", messages.INFO)
         if skipped:
             self.message_user(request, "; ".join(skipped), messages.WARNING)
-
-
-@admin.register(Report)
-class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "kind", "format", "start", "end", "status", "row_count"]
-    list_filter = ["kind", "format", "status"]
-    list_select_related = ["requested_by"]
-    fields = [
-        "id", "kind", "format", "start", "end", "status", "task_id", "file", "row_count",
-        "error", "requested_by", "created_at", "completed_at",
-    ]  # fmt: skip
-    readonly_fields = fields

@@ -1,4 +1,4 @@
-"""Reads of the job system: job records and reports."""
+"""Reads of the job system: job records."""
 
 import uuid
 
@@ -7,8 +7,7 @@ from django.db.models import Count, QuerySet
 from config.db.filtering import apply_filterset
 from config.errors import NotFoundError
 from tasks.filters import JobFilter
-from tasks.models import JobRecord, Report
-from tasks.reports import CONTENT_TYPES
+from tasks.models import JobRecord
 
 
 def valid_uuid(value) -> uuid.UUID:
@@ -40,19 +39,3 @@ def job_counts() -> dict:
     by_status = dict(JobRecord.objects.order_by().values_list("status").annotate(n=Count("id")))
     by_queue = dict(JobRecord.objects.order_by().values_list("queue").annotate(n=Count("id")))
     return {"by_status": by_status, "by_queue": by_queue}
-
-
-def report_get(*, report_id) -> Report:
-    report = Report.objects.select_related("requested_by").filter(pk=valid_uuid(report_id)).first()
-    if report is None:
-        raise NotFoundError("No such report.")
-    return report
-
-
-def report_filename(*, report: Report) -> str:
-    """The download's name: what, over which days, and the format."""
-    return f"{report.kind}-report-{report.start}-to-{report.end}.{report.format}"
-
-
-def report_content_type(*, report: Report) -> str:
-    return CONTENT_TYPES[report.format]

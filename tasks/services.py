@@ -1,4 +1,4 @@
-"""Writes of the job system: the lifecycle of a job record, cancel and retry; reports.
+"""Writes of the job system: the lifecycle of a job record, cancel and retry, retention.
 
 The lifecycle (written by `tasks.base.RecordedTask`):
 
@@ -16,18 +16,15 @@ the outcome of a later one.
 
 import json
 import logging
-import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from celery import current_app
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import ConflictError, InvalidInput, NotFoundError
-from config.events.bus import REDACTED, publish, redact
-from tasks.models import FINISHED_STATUSES, JobRecord, JobStatus, Report, ReportStatus
-from tasks.reports import BUILDERS, report_render
+from config.errors import ConflictError, NotFoundError
+from config.events.bus import REDACTED, redact
+from tasks.models import FINISHED_STATUSES, JobRecord, JobStatus
 from tasks.selectors import valid_uuid
 
 logger = logging.getLogger(__name__)
@@ -268,101 +265,6 @@ def _send_again(task, job_id, args, kwargs, queue):
         raise
 
 
-# --- reports -----------------------------------------------------------------------------
-# A longer range is a data export, not a report: it would hold a worker for minutes.
-REPORT_MAX_DAYS = 3 * 366
-
-
-def report_create(*, kind: str, start: date, end: date, format: str, requested_by=None) -> Report:
-    """A pending report (not queued: `report_request` queues it, `run_report` runs it)."""
-    if end < start:
-        raise InvalidInput("The range ends before it starts.", fields={"end": ["Before start."]})
-    if (end - start).days >= REPORT_MAX_DAYS:
-        raise InvalidInput(
-            f"A report spans at most {REPORT_MAX_DAYS} days.",
-            fields={"end": [f"At most {REPORT_MAX_DAYS} days after start."]},
-        )
-    if kind not in BUILDERS:
-        raise InvalidInput(f"Unknown kind {kind!r}.", fields={"kind": ["Unknown kind."]})
-    return Report.objects.create(
-        kind=kind,
-        start=start,
-        end=end,
-        format=format,
-        requested_by=requested_by,
-        task_id=uuid.uuid4(),
-    )
-
-
-@transaction.atomic
-def report_request(*, kind: str, start: date, end: date, format: str, requested_by) -> Report:
-    """Create a report and queue its job (`tasks.generate_report`, queue `low`) once the
-    report row is committed."""
-    from tasks.tasks import generate_report
-
-    report = report_create(
-        kind=kind, start=start, end=end, format=format, requested_by=requested_by
-    )
-    transaction.on_commit(
-        lambda: generate_report.apply_async(
-            args=(str(report.pk),), task_id=str(report.task_id), actor=requested_by
-        )
-    )
-    return report
-
-
-def report_generate(*, report_id) -> dict:
-    """Build the report's file and store it through Django's storage API.
-
-    Idempotent: a completed report is left as it is, and a run after a crash replaces
-    whatever file the crashed run left. `report.completed` is published with the change.
-    """
-    report = Report.objects.filter(pk=report_id).first()
-    if report is None:
-        raise Report.DoesNotExist(f"No report {report_id}")  # non-retryable
-    if report.status == ReportStatus.COMPLETED:
-        return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
-    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, error="")
-    table = BUILDERS[report.kind](report.start, report.end)
-    content = report_render(
-        table=table,
-        fmt=report.format,
-        meta={
-            "kind": report.kind,
-            "start": report.start,
-            "end": report.end,
-            "generated_at": timezone.now(),
-        },
-    )
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        if report.status == ReportStatus.COMPLETED:
-            return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
-        if report.file:
-            report.file.delete(save=False)
-        name = f"{report.kind}-{report.start}-{report.end}-{report.pk}.{report.format}"
-        report.file.save(name, ContentFile(content), save=False)
-        report.status = ReportStatus.COMPLETED
-        report.row_count = len(table.rows)
-        report.completed_at = timezone.now()
-        report.error = ""
-        report.save(update_fields=["file", "status", "row_count", "completed_at", "error"])
-        publish(
-            "report.completed",
-            aggregate_id=report.pk,
-            actor=report.requested_by,
-            data={"kind": report.kind, "format": report.format},
-        )
-    return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
-
-
-def report_fail(*, report_id, error: str) -> None:
-    """The report's job gave up: the report says so (its job record has the traceback)."""
-    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.COMPLETED).update(
-        status=ReportStatus.FAILED, error=error[:2000]
-    )
-
-
 # --- retention ---------------------------------------------------------------------------
 def job_purge(*, older_than: timedelta, batch_size: int = 1000) -> int:
     """Delete the records of finished jobs created longer than `older_than` ago, in
@@ -372,17 +274,4 @@ def job_purge(*, older_than: timedelta, batch_size: int = 1000) -> int:
     deleted = 0
     while ids := list(stale.values_list("pk", flat=True)[:batch_size]):
         deleted += JobRecord.objects.filter(pk__in=ids).delete()[0]
-    return deleted
-
-
-def report_purge(*, older_than: timedelta) -> int:
-    """Delete reports requested longer than `older_than` ago, with their files."""
-    cutoff = timezone.now() - older_than
-    deleted = 0
-    for report in Report.objects.filter(created_at__lt=cutoff).iterator():
-        # The file first: a report row without its file is worse than an orphan file.
-        if report.file:
-            report.file.delete(save=False)
-        report.delete()
-        deleted += 1
     return deleted

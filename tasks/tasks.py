@@ -1,35 +1,29 @@
-"""The job system's own jobs (the e-mail job is in tasks/emails.py)."""
+"""The job system's own jobs (the e-mail job is in tasks/emails.py), and the jobs of the
+layer below, which cannot declare any (jobs are tasks' `RecordedTask`)."""
 
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 
+from accounts.services import token_purge_expired
 from tasks import services
 from tasks.base import RecordedTask
-
-
-class ReportTask(RecordedTask):
-    """A report whose job gives up is marked failed, so nobody polls it forever."""
-
-    abstract = True
-
-    def on_give_up(self, exc, args, kwargs):
-        report_id = (list(args or ()) or [kwargs.get("report_id")])[0]
-        if report_id:
-            services.report_fail(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
-
-
-# Queue `low` (tasks.schedule): big, and nobody waits for it to the second.
-@shared_task(base=ReportTask, name="tasks.generate_report", max_retries=3, retry_backoff=30)
-def generate_report(report_id: str) -> dict:
-    return services.report_generate(report_id=report_id)
+from tasks.retention import retention_purges
 
 
 @shared_task(base=RecordedTask, name="tasks.purge_jobs")
 def purge_jobs() -> dict:
-    """Job records and report files past their retention (daily, from the beat)."""
-    return {
-        "jobs": services.job_purge(older_than=timedelta(days=settings.JOB_RETENTION_DAYS)),
-        "reports": services.report_purge(older_than=timedelta(days=settings.REPORT_RETENTION_DAYS)),
-    }
+    """Job records past their retention, and what the apps registered to go with them
+    (`tasks.retention`: reports and their files), daily, from the beat."""
+    deleted = {"jobs": services.job_purge(older_than=timedelta(days=settings.JOB_RETENTION_DAYS))}
+    for name, purge in retention_purges().items():
+        deleted[name] = purge()
+    return deleted
+
+
+# accounts' job, named after it (the beat entry, records and metrics use that name).
+@shared_task(base=RecordedTask, name="accounts.purge_expired_tokens")
+def purge_expired_tokens() -> int:
+    """Expired refresh tokens and their blacklist entries (daily, from the beat)."""
+    return token_purge_expired()

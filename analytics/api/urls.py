@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from analytics.api import events, stats, webhooks
+from analytics.api import events, reports, stats, webhooks
 
 router = SimpleRouter()
 router.register("admin/webhooks", webhooks.WebhookSubscriptionViewSet, basename="admin-webhooks")
@@ -11,5 +11,16 @@ router.register("admin/webhooks", webhooks.WebhookSubscriptionViewSet, basename=
 urlpatterns = [
     path("admin/stats/", stats.SiteStatsView.as_view(), name="admin-stats"),
     path("admin/events/", events.EventListView.as_view(), name="admin-events"),
+    path("admin/reports/", reports.ReportCreateView.as_view(), name="admin-reports-create"),
+    path(
+        "admin/reports/<uuid:report_id>/",
+        reports.ReportDetailView.as_view(),
+        name="admin-reports-detail",
+    ),
+    path(
+        "admin/reports/<uuid:report_id>/download/",
+        reports.ReportDownloadView.as_view(),
+        name="admin-reports-download",
+    ),
     *router.urls,
 ]

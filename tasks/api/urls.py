@@ -10,15 +10,4 @@ urlpatterns = [
         views.JobCancelView.as_view(),
         name="admin-tasks-cancel",
     ),
-    path("admin/reports/", views.ReportCreateView.as_view(), name="admin-reports-create"),
-    path(
-        "admin/reports/<uuid:report_id>/",
-        views.ReportDetailView.as_view(),
-        name="admin-reports-detail",
-    ),
-    path(
-        "admin/reports/<uuid:report_id>/download/",
-        views.ReportDownloadView.as_view(),
-        name="admin-reports-download",
-    ),
 ]

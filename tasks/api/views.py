@@ -1,22 +1,15 @@
 """The job system's admin API: thin views over tasks.services and tasks.selectors."""
 
-from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.permissions import IsAdmin, IsEditor
+from config.api.permissions import IsAdmin
 from config.api.serializers import ProblemSerializer
 from tasks import selectors, services
-from tasks.api.serializers import (
-    JobDetailSerializer,
-    JobSerializer,
-    ReportAcceptedSerializer,
-    ReportRequestSerializer,
-    ReportSerializer,
-)
+from tasks.api.serializers import JobDetailSerializer, JobSerializer
 from tasks.models import JobStatus
 from tasks.schedule import QUEUES
 
@@ -65,54 +58,3 @@ class JobCancelView(APIView):
         record = services.job_cancel(job_id=job_id, actor=request.user)
         record = selectors.job_get(job_id=record.pk)
         return Response(JobDetailSerializer(record).data)
-
-
-class ReportCreateView(APIView):
-    permission_classes = [IsEditor]
-
-    @extend_schema(
-        tags=["admin"],
-        request=ReportRequestSerializer,
-        responses={202: ReportAcceptedSerializer},
-        summary="Request a report",
-        description="Generated in the background (queue `low`); poll the report for its "
-        "status, then download it.",
-    )
-    def post(self, request):
-        serializer = ReportRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        report = services.report_request(requested_by=request.user, **serializer.validated_data)
-        return Response(ReportAcceptedSerializer(report).data, status=status.HTTP_202_ACCEPTED)
-
-
-@extend_schema(tags=["admin"])
-class ReportDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsEditor]
-    serializer_class = ReportSerializer
-
-    def get_object(self):
-        return selectors.report_get(report_id=self.kwargs["report_id"])
-
-
-class ReportDownloadView(APIView):
-    permission_classes = [IsEditor]
-
-    @extend_schema(
-        tags=["admin"],
-        responses={
-            (200, "text/csv"): OpenApiTypes.BINARY,
-            (200, "application/json"): OpenApiTypes.BINARY,
-        },
-        summary="Download a finished report",
-        description="404 until the report is completed.",
-    )
-    def get(self, request, report_id):
-        report = selectors.report_get(report_id=report_id)
-        if report.status != "completed" or not report.file:
-            raise Http404
-        return FileResponse(
-            report.file.open("rb"),
-            as_attachment=True,
-            filename=selectors.report_filename(report=report),
-            content_type=selectors.report_content_type(report=report),
-        )

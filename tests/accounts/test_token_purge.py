@@ -5,8 +5,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.tasks import purge_expired_tokens
 from tasks.models import JobRecord, JobStatus
+from tasks.tasks import purge_expired_tokens
 
 pytestmark = pytest.mark.django_db
 

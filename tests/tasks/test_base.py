@@ -9,11 +9,11 @@ import pytest
 from celery.app.task import Task
 from django.db import transaction
 
+from analytics.reports.tasks import generate_report
 from config.observability.request_context import request_id_var
 from tasks.base import NON_RETRYABLE, RecordedTask, backoff_countdown
 from tasks.models import JobRecord, JobStatus
 from tasks.services import job_cancel, result_summary
-from tasks.tasks import generate_report
 from tests.tasks import jobs
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_queuing_records_the_job_pending_with_its_route_request_id_and_actor(
     record = JobRecord.objects.get(pk=result.id)
     assert record.status == JobStatus.PENDING
     assert record.name == "tasks.generate_report"
-    # tasks.schedule.TASK_ROUTES: reports are low priority, and the message goes there too.
+    # analytics.schedule.TASK_ROUTES: reports are low priority, and the message goes there too.
     assert (record.queue, record.priority) == ("low", "low")
     assert sent[0]["queue"] == "low"
     assert sent[0]["headers"]["request_id"] == "req-123"

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.management import CommandError, call_command
 
-from analytics.models import Event, PostDailyStats
-from tasks.models import JobRecord, JobStatus, Report, ReportStatus
-from tasks.reports import content_table, engagement_table, users_table
+from analytics.models import Event, PostDailyStats, Report, ReportStatus
+from analytics.reports.builders import content_table, engagement_table, users_table
+from tasks.models import JobRecord, JobStatus
 from tests.conftest import client_for
 from tests.factories import CommentFactory, PostFactory, ReaderFactory
 
@@ -144,8 +144,8 @@ def test_reports_are_for_editors(request, who, expected):
 
 
 def test_a_report_whose_job_gives_up_is_failed(editor, monkeypatch):
-    from tasks import reports as report_module
-    from tasks.tasks import generate_report
+    from analytics.reports import builders as report_module
+    from analytics.reports.tasks import generate_report
 
     def broken(start, end):
         raise ValueError("no such column")
@@ -163,7 +163,7 @@ def test_a_report_whose_job_gives_up_is_failed(editor, monkeypatch):
 
 
 def test_generating_twice_keeps_one_file_and_one_event(editor):
-    from tasks.services import report_generate
+    from analytics.reports.generation import report_generate
 
     report = Report.objects.create(kind="users", format="csv", start=date.today(), end=date.today())
 

@@ -7,7 +7,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from tasks.models import JobRecord, JobStatus, Report
+from analytics.models import Report
+from tasks.models import JobRecord, JobStatus
 from tasks.tasks import purge_jobs
 
 pytestmark = pytest.mark.django_db

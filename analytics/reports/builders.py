@@ -17,9 +17,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
-from analytics.models import PostDailyStats
+from analytics.models import PostDailyStats, ReportFormat, ReportKind
 from blog.models import Comment, CommentStatus, Post, PostStatus
-from tasks.models import ReportFormat, ReportKind
 
 
 @dataclass(frozen=True)

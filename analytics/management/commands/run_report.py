@@ -2,9 +2,10 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from analytics.models import ReportFormat, ReportKind
+from analytics.reports.generation import report_fail, report_generate
+from analytics.reports.services import report_create, report_request
 from config.errors import InvalidInput
-from tasks.models import ReportFormat, ReportKind
-from tasks.services import report_create, report_fail, report_generate, report_request
 
 
 def _day(value: str) -> date:

@@ -1,0 +1,65 @@
+"""What the report job does: build the file, or say that it failed.
+
+Below the job (`analytics.reports.tasks`), which `services.report_request` queues: the
+job imports this module, the services import the job, and nothing imports back.
+"""
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from analytics.models import Report, ReportStatus
+from analytics.reports.builders import BUILDERS, report_render
+from config.events.bus import publish
+
+
+def report_generate(*, report_id) -> dict:
+    """Build the report's file and store it through Django's storage API.
+
+    Idempotent: a completed report is left as it is, and a run after a crash replaces
+    whatever file the crashed run left. `report.completed` is published with the change.
+    """
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        raise Report.DoesNotExist(f"No report {report_id}")  # non-retryable
+    if report.status == ReportStatus.COMPLETED:
+        return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
+    Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, error="")
+    table = BUILDERS[report.kind](report.start, report.end)
+    content = report_render(
+        table=table,
+        fmt=report.format,
+        meta={
+            "kind": report.kind,
+            "start": report.start,
+            "end": report.end,
+            "generated_at": timezone.now(),
+        },
+    )
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status == ReportStatus.COMPLETED:
+            return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
+        if report.file:
+            report.file.delete(save=False)
+        name = f"{report.kind}-{report.start}-{report.end}-{report.pk}.{report.format}"
+        report.file.save(name, ContentFile(content), save=False)
+        report.status = ReportStatus.COMPLETED
+        report.row_count = len(table.rows)
+        report.completed_at = timezone.now()
+        report.error = ""
+        report.save(update_fields=["file", "status", "row_count", "completed_at", "error"])
+        publish(
+            "report.completed",
+            aggregate_id=report.pk,
+            actor=report.requested_by,
+            data={"kind": report.kind, "format": report.format},
+        )
+    return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
+
+
+def report_fail(*, report_id, error: str) -> None:
+    """The report's job gave up: the report says so (its job record has the traceback)."""
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.COMPLETED).update(
+        status=ReportStatus.FAILED, error=error[:2000]
+    )
