@@ -11,8 +11,3 @@ event_types_register(events.EVENT_TYPES)
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
-
-    def ready(self):
-        # Registers the `notifications` consumer and its e-mail templates (and so the
-        # `tasks.send_email` job) in every process: web, workers, commands.
-        from accounts import notifications  # noqa: F401

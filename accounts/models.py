@@ -72,7 +72,7 @@ class Notification(models.Model):
     comment was approved, this reply was written) from being announced twice, whatever
     events repeat it (re-moderation, a replayed or redelivered event).
 
-    Written by `accounts.notifications` in the consumer's transaction; the e-mail itself is
+    Written by `analytics.notifications` in the consumer's transaction; the e-mail itself is
     a `tasks.send_email` job queued after that commit.
     """
 

@@ -8,9 +8,8 @@ from django.core import mail
 
 from accounts import services as accounts_services
 from accounts.models import Notification
-from analytics.consumers import CONSUMERS
+from analytics.consumers import CONSUMERS, consume_event
 from analytics.models import Event
-from analytics.tasks import consume_event
 from blog.models import CommentStatus
 from blog.services.comments import comment_create, comment_moderate
 from config.celery import app as celery_app

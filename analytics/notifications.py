@@ -16,6 +16,9 @@ re-moderations (approved, pending, approved again) and redelivered or replayed e
 The e-mail is a `tasks.send_email` job queued after that commit; the job checks the
 recipient's `email_notifications` and activity when it runs, and re-fetches the comment
 (one deleted or no longer approved by then is not announced).
+
+The `Notification` rows are accounts' (a user's, deleted with them); the e-mail job and
+its templates' registry are tasks' (`tasks.emails`).
 """
 
 from django.conf import settings
