@@ -13,6 +13,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from analytics import schedule as analytics_schedule
+from blog import schedule as blog_schedule
 from config.env import (
     env,
     env_bool,
@@ -24,7 +26,8 @@ from config.env import (
     env_rates,
 )
 from config.observability.logs import logging_config
-from tasks.schedule import BEAT_SCHEDULE, QUEUES, TASK_ROUTES
+from tasks import schedule as tasks_schedule
+from tasks.schedule import QUEUES, schedule_merge
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -269,7 +272,7 @@ SPECTACULAR_SETTINGS = {
         "CommentStatusEnum": "blog.models.CommentStatus",
         "RoleEnum": "accounts.models.Role",
         "JobStatusEnum": "tasks.models.JobStatus",
-        "ReportStatusEnum": "tasks.models.ReportStatus",
+        "ReportStatusEnum": "analytics.models.ReportStatus",
     },
 }
 
@@ -310,9 +313,11 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+# Each app declares its beat entries and the queues of its jobs (<app>/schedule.py).
+_SCHEDULES = (tasks_schedule, blog_schedule, analytics_schedule)
+CELERY_BEAT_SCHEDULE = schedule_merge(*(s.BEAT_SCHEDULE for s in _SCHEDULES))
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = TASK_ROUTES
+CELERY_TASK_ROUTES = schedule_merge(*(s.TASK_ROUTES for s in _SCHEDULES))
 # Priorities are queues (tasks/schedule.py). Declared in priority order, so a worker
 # started without -Q consumes all four, most urgent first.
 CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in QUEUES]

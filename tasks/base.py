@@ -2,10 +2,11 @@
 
 Every job is a `RecordedTask` (`@shared_task(base=RecordedTask, name="app.job_name")`):
 
-- Queuing it writes a `JobRecord` (pending) with its queue (= priority, from
-  `tasks.schedule.TASK_ROUTES`), redacted arguments, the request id and the actor. Inside
-  a transaction (and with a real broker) the message is sent only after the commit, so a
-  worker never gets a job whose record, or whose rows, it cannot see yet.
+- Queuing it writes a `JobRecord` (pending) with its queue (= priority, from the
+  settings' CELERY_TASK_ROUTES, merged from each app's `<app>/schedule.py`), redacted
+  arguments, the request id and the actor. Inside a transaction (and with a real broker)
+  the message is sent only after the commit, so a worker never gets a job whose record,
+  or whose rows, it cannot see yet.
 - A worker marks it running (one more attempt) unless the record says it must not run
   (cancelled, or already finished: a redelivered message of a completed job is dropped);
   then completed, retrying or failed, with timings, a result summary or the error and its

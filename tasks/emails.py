@@ -110,7 +110,7 @@ def email_send(*, template: str, user_id: int, context: dict | None = None) -> s
 
 
 # SMTP errors are OSErrors, and so retried with backoff by RecordedTask's policy (as are
-# connection errors and timeouts); the queue (`high`) comes from tasks.schedule.
+# connection errors and timeouts); the queue (`high`) comes from tasks/schedule.py.
 @shared_task(base=RecordedTask, name="tasks.send_email", max_retries=5)
 def send_email(template: str, user_id: int, context: dict | None = None) -> str:
     return email_send(template=template, user_id=user_id, context=context)

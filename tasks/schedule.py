@@ -1,18 +1,20 @@
-"""The beat schedule and the queue of each job, kept in one place."""
+"""The queues (priorities) of every job, and the job system's own beat entries and routes.
+
+Each app declares its beat entries and the queue of its jobs in `<app>/schedule.py`; the
+settings (wiring) merge them with `schedule_merge`.
+"""
+
+from collections.abc import Mapping
+from typing import Any
 
 from celery.schedules import crontab
 
+# The queues, most urgent first. A job's queue is its priority: workers consume them in
+# this order (kombu's Redis `queue_order_strategy: priority`, prefetch 1), so a job on a
+# higher queue starts before any queued job of a lower one.
+QUEUES = ("critical", "high", "default", "low")
+
 BEAT_SCHEDULE = {
-    # A scheduled post goes live at most ~30 s (plus a job's run time) after its time.
-    "publish-due-posts": {"task": "blog.publish_due_posts", "schedule": 30.0},
-    # Events whose dispatch after commit was lost are handed to the queue again.
-    "relay-events": {"task": "analytics.relay_events", "schedule": 30.0},
-    # Views counted in Redis reach Post.view_count and the daily stats within a minute.
-    "flush-view-counts": {"task": "analytics.flush_view_counts", "schedule": 60.0},
-    # Events past their retention (EVENT_RETENTION_DAYS...) go once a day, off-peak (UTC).
-    "purge-events": {"task": "analytics.purge_events", "schedule": crontab(hour=3, minute=15)},
-    # Webhook deliveries whose job was lost (broker down when queued) are queued again.
-    "requeue-stalled-webhooks": {"task": "analytics.requeue_stalled_webhooks", "schedule": 600.0},
     # Job records and reports past their retention (JOB_/REPORT_RETENTION_DAYS), off-peak.
     "purge-jobs": {"task": "tasks.purge_jobs", "schedule": crontab(hour=3, minute=45)},
     # Refresh tokens past their expiry, with their blacklist entries.
@@ -22,22 +24,22 @@ BEAT_SCHEDULE = {
     },
 }
 
-# The queues, most urgent first. A job's queue is its priority: workers consume them in
-# this order (kombu's Redis `queue_order_strategy: priority`, prefetch 1), so a job on a
-# higher queue starts before any queued job of a lower one.
-QUEUES = ("critical", "high", "default", "low")
-
-# Queues: critical, high, default, low. Jobs not named here go to `default`.
+# Queues: critical, high, default, low. Jobs not named in any app's routes go to `default`.
 TASK_ROUTES = {
-    "blog.publish_due_posts": {"queue": "high"},
-    "analytics.relay_events": {"queue": "high"},
-    "analytics.flush_view_counts": {"queue": "low"},
-    "analytics.purge_events": {"queue": "low"},
-    "analytics.requeue_stalled_webhooks": {"queue": "low"},
     # People wait for these (a welcome, a reply): ahead of reports and roll-ups.
     "tasks.send_email": {"queue": "high"},
-    # Reports are big and nobody waits on the second: behind everything else.
-    "tasks.generate_report": {"queue": "low"},
     "tasks.purge_jobs": {"queue": "low"},
     "accounts.purge_expired_tokens": {"queue": "low"},
 }
+
+
+def schedule_merge(*parts: Mapping[str, Any]) -> dict[str, Any]:
+    """The apps' beat entries (or routes) in one mapping; a name declared twice is an
+    error, not a silent override."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        twice = sorted(set(merged) & set(part))
+        if twice:
+            raise ValueError(f"Declared by two apps: {', '.join(twice)}")
+        merged.update(part)
+    return merged

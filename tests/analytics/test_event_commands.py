@@ -24,10 +24,10 @@ from analytics.models import (
     WebhookSubscription,
 )
 from analytics.retention import event_purge, event_retention_policy
+from analytics.schedule import BEAT_SCHEDULE, TASK_ROUTES
 from analytics.tasks import purge_events
 from config.env import env_int_map
 from tasks.models import JobRecord, JobStatus
-from tasks.schedule import BEAT_SCHEDULE, TASK_ROUTES
 
 pytestmark = pytest.mark.django_db
 

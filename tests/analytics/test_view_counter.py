@@ -16,11 +16,11 @@ from django_redis.pool import ConnectionFactory
 
 from analytics import counters
 from analytics.models import ConsumedEvent, PostDailyStats, SiteDailyStats
+from analytics.schedule import BEAT_SCHEDULE, TASK_ROUTES
 from analytics.services import VIEW_FLUSH_CONSUMER, post_view_count, view_counts_flush
 from analytics.tasks import flush_view_counts
 from blog.models import Post
 from tasks.models import JobRecord, JobStatus
-from tasks.schedule import BEAT_SCHEDULE, TASK_ROUTES
 from tests.conftest import client_for
 from tests.factories import DraftPostFactory, PostFactory
 

@@ -1,0 +1,10 @@
+"""blog's beat entries and the queues of its jobs (merged by the settings)."""
+
+BEAT_SCHEDULE = {
+    # A scheduled post goes live at most ~30 s (plus a job's run time) after its time.
+    "publish-due-posts": {"task": "blog.publish_due_posts", "schedule": 30.0},
+}
+
+TASK_ROUTES = {
+    "blog.publish_due_posts": {"queue": "high"},
+}
