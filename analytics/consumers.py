@@ -1,17 +1,20 @@
 """Consumers of the outbox: slow effects of events, run as jobs after commit.
 
 A consumer registers the event types it wants with `@consumer`. For each stored event,
-`analytics.outbox.event_dispatch` queues one `analytics.consume_event` job per interested
-consumer; `event_consume` runs it at most once per (consumer, event), deduplicated by a
-`ConsumedEvent` row written in the consumer's own transaction.
+`analytics.outbox.event_dispatch` queues one `analytics.consume_event` job (defined here,
+below the outbox that queues it) per interested consumer; `event_consume` runs it at most
+once per (consumer, event), deduplicated by a `ConsumedEvent` row written in the
+consumer's own transaction.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from celery import shared_task
 from django.db import transaction
 
 from analytics.models import ConsumedEvent, Event
+from tasks.base import RecordedTask
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,8 @@ def event_consume(*, consumer_name: str, event_id, force: bool = False) -> str:
             return "duplicate"
         target.handle(event)
     return "consumed"
+
+
+@shared_task(base=RecordedTask, name="analytics.consume_event")
+def consume_event(consumer_name: str, event_id: str) -> str:
+    return event_consume(consumer_name=consumer_name, event_id=event_id)

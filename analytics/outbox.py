@@ -5,14 +5,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from analytics.consumers import consumers_for
+from analytics.consumers import consume_event, consumers_for
 from analytics.models import Event
 
 
 def event_dispatch(*, event_id, event_type: str) -> int:
     """Queue a job per consumer of the event, then mark the event dispatched."""
-    from analytics.tasks import consume_event
-
     queued = 0
     for target in consumers_for(event_type):
         consume_event.apply_async(args=(target.name, str(event_id)), queue=target.queue)

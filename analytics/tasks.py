@@ -1,17 +1,15 @@
-"""Jobs of the event pipeline: consumers and the outbox relay."""
+"""Jobs of the event pipeline: the outbox relay, the view counts' flush, the event purge.
+
+The consumers' job (`analytics.consume_event`) is in analytics/consumers.py, below the
+outbox that queues it.
+"""
 
 from celery import shared_task
 
-from analytics.consumers import event_consume
 from analytics.outbox import outbox_relay
 from analytics.retention import event_purge
 from analytics.services import view_counts_flush
 from tasks.base import RecordedTask
-
-
-@shared_task(base=RecordedTask, name="analytics.consume_event")
-def consume_event(consumer_name: str, event_id: str) -> str:
-    return event_consume(consumer_name=consumer_name, event_id=event_id)
 
 
 @shared_task(base=RecordedTask, name="analytics.relay_events", max_retries=0)

@@ -1,8 +1,12 @@
 """Reads of webhook subscriptions and deliveries."""
 
-from django.db.models import QuerySet
+from datetime import timedelta
 
-from analytics.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from analytics.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from config.errors import InvalidInput
 
 
@@ -32,3 +36,44 @@ def webhook_delivery_get(
 ) -> WebhookDelivery | None:
     """A delivery of this subscription (another subscription's delivery is not found)."""
     return WebhookDelivery.objects.filter(subscription=subscription, pk=delivery_id).first()
+
+
+def webhook_delivery_older_pending_exists(*, delivery: WebhookDelivery) -> bool:
+    """Is an earlier event of the same aggregate still pending for this subscription?"""
+    event = delivery.event
+    return (
+        WebhookDelivery.objects.filter(
+            subscription_id=delivery.subscription_id,
+            status=DeliveryStatus.PENDING,
+            event__aggregate_type=event.aggregate_type,
+            event__aggregate_id=event.aggregate_id,
+        )
+        .filter(
+            Q(event__occurred_at__lt=event.occurred_at)
+            | Q(event__occurred_at=event.occurred_at, pk__lt=delivery.pk)
+        )
+        .exclude(pk=delivery.pk)
+        .exists()
+    )
+
+
+def webhook_deliveries_stalled(
+    *, stalled_after: timedelta = timedelta(hours=2), batch_size: int = 200
+) -> QuerySet[WebhookDelivery]:
+    """The pending deliveries whose job was lost (broker down when it was queued, a
+    purged queue): no attempt for `stalled_after`, longer than a live job ever stays
+    silent (the longest retry countdown is an hour, the waits total less), oldest first.
+    """
+    cutoff = timezone.now() - stalled_after
+    last_attempt = Subquery(
+        WebhookAttempt.objects.filter(delivery=OuterRef("pk"))
+        .order_by("-attempted_at")
+        .values("attempted_at")[:1]
+    )
+    return (
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=cutoff)
+        .annotate(last_activity=Coalesce(last_attempt, "created_at"))
+        .filter(last_activity__lt=cutoff)
+        .select_related("event")
+        .order_by("created_at", "id")[:batch_size]
+    )

@@ -1,35 +1,19 @@
-"""Writes of webhooks: subscriptions, deliveries, and the attempts to deliver them."""
+"""Writes of webhooks: subscriptions and deliveries (queued for the delivery job; what a
+try does is `attempts`)."""
 
-import enum
 import logging
 import secrets
-import time
-from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from analytics.models import (
     DeliveryStatus,
     Event,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
-from analytics.webhooks.delivery import (
-    HttpResult,
-    webhook_payload,
-    webhook_post,
-    webhook_signature,
-)
-from analytics.webhooks.targets import (
-    TargetRefused,
-    TargetUnresolvable,
-    webhook_target_resolve,
-    webhook_url_validate,
-)
+from analytics.webhooks.targets import webhook_url_validate
+from analytics.webhooks.tasks import deliver_webhook
 from config.errors import ConflictError, InvalidInput
 from config.events.registry import EVENT_TYPES, event_types_stored
 
@@ -40,20 +24,6 @@ def webhook_event_types() -> tuple[str, ...]:
     """The types a subscription may name: the stored ones. The others never reach the
     outbox, so a subscription to them would silently receive nothing: refused instead."""
     return event_types_stored()
-
-
-# Answers worth another try: the receiver is down or overloaded (5xx), or asks for time.
-_RETRYABLE_4XX = frozenset({408, 429})
-# "Gone": the receiver says this subscription is over; stop sending to it.
-_GONE = 410
-
-
-class AttemptOutcome(enum.StrEnum):
-    DELIVERED = "delivered"
-    FAILED = "failed"  # given up: no retry
-    RETRY = "retry"  # try again later (the job decides when, and whether it may)
-    WAIT = "wait"  # an older delivery of the same aggregate is still pending
-    SKIPPED = "skipped"  # nothing to do: gone, or no longer pending
 
 
 def _new_secret() -> str:
@@ -137,8 +107,6 @@ def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None
 def _queue_delivery_callback(delivery_id: int):
     # A named function, not a partial: Django logs a failing on_commit callback by name.
     def queue_webhook_delivery() -> None:
-        from analytics.webhooks.tasks import deliver_webhook
-
         deliver_webhook.apply_async(args=(delivery_id,))
 
     return queue_webhook_delivery
@@ -191,172 +159,3 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor=None) -> Webh
         extra={"delivery_id": delivery.pk, "actor_id": getattr(actor, "pk", None)},
     )
     return delivery
-
-
-def webhook_deliveries_requeue_stalled(
-    *, stalled_after: timedelta = timedelta(hours=2), batch_size: int = 200
-) -> int:
-    """Queue again the pending deliveries whose job was lost (broker down when it was
-    queued, a purged queue): no attempt for `stalled_after`, longer than a live job ever
-    stays silent (the longest retry countdown is an hour, the waits total less).
-
-    Only the oldest pending delivery of each aggregate is queued: the later ones wait
-    behind it anyway, and are taken by a later sweep once it is settled.
-    """
-    cutoff = timezone.now() - stalled_after
-    last_attempt = Subquery(
-        WebhookAttempt.objects.filter(delivery=OuterRef("pk"))
-        .order_by("-attempted_at")
-        .values("attempted_at")[:1]
-    )
-    stalled = (
-        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=cutoff)
-        .annotate(last_activity=Coalesce(last_attempt, "created_at"))
-        .filter(last_activity__lt=cutoff)
-        .select_related("event")
-        .order_by("created_at", "id")[:batch_size]
-    )
-    queued = 0
-    for delivery in stalled:
-        if _older_pending_exists(delivery):
-            continue
-        _queue_delivery_callback(delivery.pk)()
-        queued += 1
-    if queued:
-        logger.warning("webhook_delivery.stalled_requeued", extra={"count": queued})
-    return queued
-
-
-def _older_pending_exists(delivery: WebhookDelivery) -> bool:
-    """Is an earlier event of the same aggregate still pending for this subscription?"""
-    event = delivery.event
-    return (
-        WebhookDelivery.objects.filter(
-            subscription_id=delivery.subscription_id,
-            status=DeliveryStatus.PENDING,
-            event__aggregate_type=event.aggregate_type,
-            event__aggregate_id=event.aggregate_id,
-        )
-        .filter(
-            Q(event__occurred_at__lt=event.occurred_at)
-            | Q(event__occurred_at=event.occurred_at, pk__lt=delivery.pk)
-        )
-        .exclude(pk=delivery.pk)
-        .exists()
-    )
-
-
-def webhook_delivery_attempt(
-    *, delivery_id: int, final: bool, wait_for_older: bool = True
-) -> AttemptOutcome:
-    """Try a pending delivery once and record the attempt.
-
-    `final`: no retry will follow, so a passing error fails the delivery. With
-    `wait_for_older`, a delivery whose aggregate has an older pending delivery to the same
-    subscription is not sent (`WAIT`), so a receiver sees one aggregate's events in order.
-    The HTTP request runs outside any transaction: no row stays locked while a slow
-    receiver answers.
-    """
-    delivery = (
-        WebhookDelivery.objects.select_related("subscription", "event")
-        .filter(pk=delivery_id)
-        .first()
-    )
-    if delivery is None or delivery.status != DeliveryStatus.PENDING:
-        return AttemptOutcome.SKIPPED
-    subscription = delivery.subscription
-    if not subscription.is_active:
-        return _delivery_give_up(delivery, "The subscription is inactive.")
-    if wait_for_older and _older_pending_exists(delivery):
-        return AttemptOutcome.WAIT
-
-    permanent = False
-    try:
-        target = webhook_target_resolve(subscription.url)
-    except TargetUnresolvable as exc:  # DNS may be back later
-        result = HttpResult(status=None, error=str(exc), duration_ms=0)
-    except TargetRefused as exc:  # the host now points inward: never send there
-        result = HttpResult(status=None, error=str(exc), duration_ms=0)
-        permanent = True
-    else:
-        body = webhook_payload(delivery.event)
-        headers = {
-            "Content-Type": "application/json",
-            "X-Signature": webhook_signature(
-                secret=subscription.secret, body=body, timestamp=int(time.time())
-            ),
-            "X-Event-Id": str(delivery.event_id),
-            "X-Event-Type": delivery.event_type,
-            "X-Delivery-Id": str(delivery.pk),
-        }
-        result = webhook_post(target=target, body=body, headers=headers)
-    return _attempt_record(delivery=delivery, result=result, final=final, permanent=permanent)
-
-
-@transaction.atomic
-def _delivery_give_up(delivery: WebhookDelivery, reason: str) -> AttemptOutcome:
-    WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, last_error=reason
-    )
-    return AttemptOutcome.FAILED
-
-
-@transaction.atomic
-def _attempt_record(
-    *, delivery: WebhookDelivery, result: HttpResult, final: bool, permanent: bool
-) -> AttemptOutcome:
-    ok = result.status is not None and 200 <= result.status < 300
-    locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-    WebhookAttempt.objects.create(
-        delivery=locked,
-        response_status=result.status,
-        error=result.error,
-        duration_ms=result.duration_ms,
-        succeeded=ok,
-    )
-    locked.attempts += 1
-    locked.response_status = result.status
-    locked.last_error = result.error
-    fields = ["attempts", "response_status", "last_error", "status", "delivered_at"]
-
-    if ok:
-        outcome = AttemptOutcome.DELIVERED
-        locked.status = DeliveryStatus.DELIVERED
-        locked.delivered_at = timezone.now()
-    elif locked.status != DeliveryStatus.PENDING:
-        # Another run settled it meanwhile (a redelivery): keep its verdict.
-        outcome = AttemptOutcome.SKIPPED
-    elif result.status == _GONE:
-        outcome = AttemptOutcome.FAILED
-        locked.status = DeliveryStatus.FAILED
-        WebhookSubscription.objects.filter(pk=locked.subscription_id).update(is_active=False)
-        logger.warning(
-            "webhook_subscription.deactivated",
-            extra={"subscription_id": locked.subscription_id, "reason": "receiver answered 410"},
-        )
-    elif permanent or final or not _retryable(result):
-        outcome = AttemptOutcome.FAILED
-        locked.status = DeliveryStatus.FAILED
-    else:
-        outcome = AttemptOutcome.RETRY
-    locked.save(update_fields=fields)
-    logger.info(
-        "webhook_delivery.attempted",
-        extra={
-            "outcome": str(outcome),
-            "delivery_id": locked.pk,
-            "subscription_id": locked.subscription_id,
-            "event_id": str(locked.event_id),
-            "response_status": result.status,
-            "duration_ms": result.duration_ms,
-            "error": result.error[:200],
-        },
-    )
-    return outcome
-
-
-def _retryable(result: HttpResult) -> bool:
-    """Network errors, timeouts and 5xx are passing; other answers are the receiver's no."""
-    if result.status is None:
-        return True
-    return result.status >= 500 or result.status in _RETRYABLE_4XX

@@ -1,17 +1,22 @@
-"""The delivery job: one try per run, retried with exponential backoff until settled.
+"""The delivery job: one try per run, retried with exponential backoff until settled;
+and the sweep that queues again the deliveries whose job was lost.
 
 The retry policy lives here; what a try does and what its answer means is
-`services.webhook_delivery_attempt`.
+`attempts.webhook_delivery_attempt`.
 """
+
+import logging
 
 from celery import shared_task
 
-from analytics.webhooks.services import (
-    AttemptOutcome,
-    webhook_deliveries_requeue_stalled,
-    webhook_delivery_attempt,
+from analytics.webhooks.attempts import AttemptOutcome, webhook_delivery_attempt
+from analytics.webhooks.selectors import (
+    webhook_deliveries_stalled,
+    webhook_delivery_older_pending_exists,
 )
 from tasks.base import RecordedTask, backoff_countdown
+
+logger = logging.getLogger(__name__)
 
 # Tries per delivery: 1 + MAX_RETRIES. With the backoff below (30 s, 1 min, 2 min, ... up
 # to an hour, each between half and all of that) they span 1.5 to 3 hours, so a receiver's
@@ -60,5 +65,18 @@ def deliver_webhook(self, delivery_id: int, waits: int = 0) -> str:
 
 @shared_task(base=RecordedTask, name="analytics.requeue_stalled_webhooks", max_retries=0)
 def requeue_stalled_webhooks() -> int:
-    """Queue again pending deliveries whose job was lost, so none stays pending forever."""
-    return webhook_deliveries_requeue_stalled()
+    """Queue again pending deliveries whose job was lost, so none stays pending forever.
+
+    Only the oldest pending delivery of each aggregate is queued: the later ones wait
+    behind it anyway, and are taken by a later sweep once it is settled.
+    """
+    queued = 0
+    for delivery in webhook_deliveries_stalled():
+        # Checked as each is queued, not beforehand: an older one may be settled by now.
+        if webhook_delivery_older_pending_exists(delivery=delivery):
+            continue
+        deliver_webhook.apply_async(args=(delivery.pk,))
+        queued += 1
+    if queued:
+        logger.warning("webhook_delivery.stalled_requeued", extra={"count": queued})
+    return queued

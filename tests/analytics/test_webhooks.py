@@ -21,13 +21,9 @@ from django.utils import timezone
 from analytics.consumers import event_consume
 from analytics.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
 from analytics.webhooks import tasks as webhook_tasks
+from analytics.webhooks.attempts import AttemptOutcome, webhook_delivery_attempt
 from analytics.webhooks.delivery import webhook_post
-from analytics.webhooks.services import (
-    AttemptOutcome,
-    webhook_deliveries_create,
-    webhook_delivery_attempt,
-    webhook_subscription_create,
-)
+from analytics.webhooks.services import webhook_deliveries_create, webhook_subscription_create
 from analytics.webhooks.targets import WebhookTarget
 from blog.services import taxonomy as taxonomy_services
 from config.celery import app as celery_app
