@@ -26,9 +26,27 @@ class AnalyticsConfig(AppConfig):
         # The lockout of accounts reads the failures it recorded (config.events.store).
         event_store_reader_register(selectors.event_times_list)
 
+        from analytics import metrics
+        from config.observability.metrics.collectors import metrics_source_register
+
+        metrics_source_register("database", metrics.webhook_metric_families)
+        metrics_source_register("views", metrics.view_metric_families)
+
         # Registers the `analytics` outbox consumer (daily stats roll-ups).
-        from analytics import rollups  # noqa: F401
+        # Registers the `notifications` consumer and its e-mail templates (and so the
+        # `tasks.send_email` job) in every process: web, workers, commands.
+        from analytics import (
+            notifications,  # noqa: F401
+            rollups,  # noqa: F401
+        )
+
+        # The report job (`tasks.generate_report`); old reports go with old job records.
+        from analytics.reports import tasks as report_tasks  # noqa: F401
+        from analytics.reports.services import report_purge_expired
 
         # Registers the `webhooks` outbox consumer and the `analytics.deliver_webhook` job.
         from analytics.webhooks import consumers as webhook_consumers  # noqa: F401
         from analytics.webhooks import tasks as webhook_tasks  # noqa: F401
+        from tasks.retention import retention_purge_register
+
+        retention_purge_register("reports", report_purge_expired)

@@ -1,9 +1,13 @@
-"""The Celery app. Settings come from Django settings under the CELERY_ namespace."""
+"""The Celery app. Settings come from Django settings under the CELERY_ namespace.
+
+The receivers of its signals that need the plumbing (after each job: flush the shared
+metrics, make missed cache invalidations) are connected by config/apps.py.
+"""
 
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,25 +22,6 @@ def use_django_logging(**kwargs):
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
-
-
-@task_postrun.connect(dispatch_uid="config.flush_shared_metrics")
-def flush_shared_metrics(**kwargs):
-    """The events a job published and the receivers that failed reach Redis when it ends:
-    an idle worker must not sit on them until its next job
-    (`config.observability.metrics.shared`)."""
-    from config.observability.metrics.shared import shared_counters_flush
-
-    shared_counters_flush()
-
-
-@task_postrun.connect(dispatch_uid="config.retry_missed_invalidations")
-def make_missed_invalidations(**kwargs):
-    """A job whose cache invalidation met a Redis outage makes it after its next job,
-    not only at its next cache read (`config.cache._missed_invalidations`)."""
-    from config.cache import retry_missed_invalidations
-
-    retry_missed_invalidations()
 
 
 app = Celery("blog")

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = "Background jobs"
+
+    def ready(self):
+        from config.observability.metrics.collectors import metrics_source_register
+        from tasks.metrics import job_metric_families
+
+        metrics_source_register("database", job_metric_families)

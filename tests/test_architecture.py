@@ -195,9 +195,17 @@ def _graph() -> dict[str, set[str]]:
     return import_graph(modules_find(ROOT))
 
 
+# Being removed on another branch (the post-stats endpoint moves to analytics' API); this
+# list must shrink to nothing, and an entry that no longer happens fails the test.
+KNOWN_VIOLATIONS = frozenset({"blog.api.views -> analytics.selectors"})
+
+
 def test_no_module_imports_a_higher_layer():
     violations = layer_violations(_graph())
-    assert not violations, "imports of a higher layer:\n  " + "\n  ".join(violations)
+    new = [line for line in violations if line not in KNOWN_VIOLATIONS]
+    assert not new, "imports of a higher layer:\n  " + "\n  ".join(new)
+    gone = sorted(KNOWN_VIOLATIONS - set(violations))
+    assert not gone, "fixed, so to be taken off KNOWN_VIOLATIONS: " + ", ".join(gone)
 
 
 def test_no_import_cycles():

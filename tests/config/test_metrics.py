@@ -25,12 +25,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from analytics import counters
 from analytics.models import DeliveryStatus, Event, WebhookDelivery
-from analytics.webhooks.services import (
-    AttemptOutcome,
-    webhook_deliveries_create,
-    webhook_delivery_attempt,
-    webhook_subscription_create,
-)
+from analytics.webhooks.attempts import AttemptOutcome, webhook_delivery_attempt
+from analytics.webhooks.services import webhook_deliveries_create, webhook_subscription_create
 from blog.services.taxonomy import category_create
 from config import cache as cache_module
 from config.cache import cache_fetch, cache_stats_reset

@@ -8,21 +8,23 @@ reads per scrape (every 15-60 s).
 Each source is read on its own: one that fails (Redis down, no Redis in the embedded
 default, no broker) leaves its families out, logs a warning, and reports 0 in
 `blog_metrics_source_up`; the scrape still answers.
+
+The plumbing reads its own sources here (the broker's queues, the shared event counters,
+the cache's hit rates); the apps register theirs in `ready()` with
+`metrics_source_register` (tasks: the job records; analytics: webhook deliveries and the
+pending views), since the plumbing may not import them.
 """
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
-from django.db.models import Count, Sum
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    SummaryMetricFamily,
-)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from tasks.schedule import QUEUES
+from config.cache import cache_stats
+from config.observability.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
 
 logger = logging.getLogger(__name__)
 
@@ -37,31 +39,50 @@ KOMBU_PRIORITY_STEPS = (0, 3, 6, 9)
 KOMBU_SEP = "\x06\x16"
 KOMBU_UNACKED = "unacked"
 
-_FINISHED = ("completed", "failed", "cancelled")
+# Reads a source's families at scrape time; None: the source is not configured here (no
+# broker, no Redis counter), so it is not reported at all.
+MetricsReader = Callable[[], Iterable[Metric] | None]
+
+_sources: dict[str, list[MetricsReader]] = {}
+
+
+def metrics_source_register(source: str, read: MetricsReader) -> None:
+    """Read `read()` at each scrape as (part of) `source`, the label of
+    `blog_metrics_source_up`. Readers sharing a source (the apps' tables, all in the
+    `database`) stand or fall together: one failing hides the whole source."""
+    readers = _sources.setdefault(source, [])
+    if read not in readers:
+        readers.append(read)
+
+
+def _source_read(readers: list[MetricsReader]) -> list[Metric] | None:
+    families: list[Metric] = []
+    configured = False
+    for read in readers:
+        read_families = read()
+        if read_families is not None:
+            configured = True
+            families.extend(read_families)
+    return families if configured else None
 
 
 class StateCollector:
     """A prometheus_client collector (`collect()` yields metric families)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
             "blog_metrics_source_up",
             "Whether the scrape could read a source (0: its families are missing).",
             labels=["source"],
         )
-        for source, read in (
-            ("database", _database_families),
-            ("broker", _broker_families),
-            ("views", _view_families),
-            ("events", _event_families),
-        ):
+        for source, readers in list(_sources.items()):
             try:
-                families = read()
+                families = _source_read(readers)
             except Exception as exc:  # any failure of a source only hides its families
                 logger.warning("metrics: %s unreadable: %s: %s", source, type(exc).__name__, exc)
                 up.add_metric([source], 0)
                 continue
-            if families is None:  # not configured here (no broker, no Redis counter)
+            if families is None:
                 continue
             up.add_metric([source], 1)
             yield from families
@@ -70,57 +91,6 @@ class StateCollector:
         except Exception as exc:  # cache_stats() swallows Redis errors; this is a bug's net
             logger.warning("metrics: cache stats unreadable: %s: %s", type(exc).__name__, exc)
         yield up
-
-
-def _database_families():
-    from analytics.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
-    from tasks.models import JobRecord
-
-    jobs = GaugeMetricFamily(
-        "blog_jobs",
-        "Job records by job name and status (records are kept JOB_RETENTION_DAYS).",
-        labels=["name", "status"],
-    )
-    durations = SummaryMetricFamily(
-        "blog_job_duration_seconds",
-        "Run time of finished jobs by name and final status (over the records kept).",
-        labels=["name", "status"],
-    )
-    rows = (
-        JobRecord.objects.order_by()
-        .values("name", "status")
-        .annotate(n=Count("pk"), timed=Count("duration_ms"), total_ms=Sum("duration_ms"))
-    )
-    for row in rows:
-        labels = [row["name"], row["status"]]
-        jobs.add_metric(labels, row["n"])
-        if row["status"] in _FINISHED and row["timed"]:
-            durations.add_metric(labels, row["timed"], (row["total_ms"] or 0) / 1000)
-
-    deliveries = GaugeMetricFamily(
-        "blog_webhook_deliveries",
-        "Webhook deliveries (one event to one subscription) by status: pending, "
-        "delivered, failed (given up).",
-        labels=["status"],
-    )
-    by_status = dict.fromkeys(DeliveryStatus.values, 0)
-    for row in WebhookDelivery.objects.order_by().values("status").annotate(n=Count("pk")):
-        by_status[row["status"]] = row["n"]
-    for status, n in sorted(by_status.items()):
-        deliveries.add_metric([status], n)
-
-    attempts = GaugeMetricFamily(
-        "blog_webhook_attempts",
-        "HTTP attempts of webhook deliveries by outcome (succeeded, failed).",
-        labels=["outcome"],
-    )
-    by_outcome = {"succeeded": 0, "failed": 0}
-    for row in WebhookAttempt.objects.order_by().values("succeeded").annotate(n=Count("pk")):
-        by_outcome["succeeded" if row["succeeded"] else "failed"] += row["n"]
-    for outcome, n in sorted(by_outcome.items()):
-        attempts.add_metric([outcome], n)
-
-    return [jobs, durations, deliveries, attempts]
 
 
 _broker_clients: dict[str, redis.Redis] = {}
@@ -150,14 +120,20 @@ def queue_keys(queue: str, options: dict) -> list[str]:
     ]
 
 
+def _queue_names() -> list[str]:
+    # The queues the settings declare (tasks' priorities), in their order.
+    return [getattr(queue, "name", queue) for queue in settings.CELERY_TASK_QUEUES or ()]
+
+
 def _broker_families():
     url = settings.CELERY_BROKER_URL or ""
     if urlsplit(url).scheme not in ("redis", "rediss"):
         return None  # in-process jobs (memory://) or another broker: nothing to read here
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
-    keys = {queue: queue_keys(queue, options) for queue in QUEUES}
+    queues = _queue_names()
+    keys = {queue: queue_keys(queue, options) for queue in queues}
     pipe = _broker_client(url).pipeline(transaction=False)
-    for queue in QUEUES:
+    for queue in queues:
         for key in keys[queue]:
             pipe.llen(key)
     pipe.hlen(f"{options.get('global_keyprefix', '')}{options.get('unacked_key', KOMBU_UNACKED)}")
@@ -169,7 +145,7 @@ def _broker_families():
         labels=["queue"],
     )
     start = 0
-    for queue in QUEUES:
+    for queue in queues:
         end = start + len(keys[queue])
         depth.add_metric([queue], sum(lengths[start:end]))
         start = end
@@ -182,31 +158,9 @@ def _broker_families():
     return [depth, reserved]
 
 
-def _view_families():
-    from analytics import counters
-
-    if not counters.view_counter_enabled():
-        return None  # views are counted in the database directly: nothing pending
-    views, batches = counters.view_pending_totals()
-    return [
-        GaugeMetricFamily(
-            "blog_views_pending",
-            "Post views counted in Redis and not yet flushed to the database.",
-            value=views,
-        ),
-        GaugeMetricFamily(
-            "blog_views_pending_batches",
-            "Staged view batches a flush has still to apply (a few at most).",
-            value=batches,
-        ),
-    ]
-
-
 def _event_families():
     # Events and receiver failures of every process, summed in Redis; without Redis they
     # are the in-process counters of `instruments`, in the process registry.
-    from config.observability.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
-
     if not shared_counters_enabled():
         return None
     totals = shared_totals()
@@ -222,8 +176,6 @@ def _event_families():
 def _cache_families():
     # cache_stats() reads the hit and miss counts of every process from Redis (of this
     # process alone with the local-memory cache) and reads as empty when Redis is down.
-    from config.cache import cache_stats
-
     hits = CounterMetricFamily(
         "blog_cache_hits",
         "Hits of the namespaced cache by namespace family (`post` sums `post:<id>`).",
@@ -238,3 +190,7 @@ def _cache_families():
         hits.add_metric([namespace], numbers["hits"])
         misses.add_metric([namespace], numbers["misses"])
     return [hits, misses]
+
+
+metrics_source_register("broker", _broker_families)
+metrics_source_register("events", _event_families)

@@ -8,8 +8,8 @@ per family, in one pipeline of HINCRBY:
 
 - every `METRICS_FLUSH_EVERY` increments, or `METRICS_FLUSH_SECONDS` after the first one
   still pending (a timer, so an idle web process does not sit on its counts);
-- after each Celery task (`config.celery`'s `task_postrun` receiver), at process exit,
-  and before a scrape reads the hashes (`shared_totals`).
+- after each Celery task (a `task_postrun` receiver, connected by config/apps.py), at
+  process exit, and before a scrape reads the hashes (`shared_totals`).
 
 A Redis error keeps the counts for the next flush and never reaches the caller.
 Without Redis (the embedded default) the in-process counters of `instruments` count
