@@ -15,7 +15,7 @@ from analytics.models import (
 from analytics.webhooks import services as webhook_services
 from config.admin import RoleAdminMixin
 from config.errors import DomainError
-from config.events.registry import EVENT_TYPES
+from config.events.registry import EVENT_TYPES, event_aggregate_types
 
 
 class _ReadOnlyMixin:
@@ -143,7 +143,7 @@ class EventTypeFilter(_ChoicesFilter):
 class AggregateTypeFilter(_ChoicesFilter):
     title = "aggregate type"
     parameter_name = "aggregate_type"
-    values = sorted({aggregate for aggregate, _ in EVENT_TYPES.values()})
+    values = event_aggregate_types()
 
 
 @admin.register(Event)

@@ -4,10 +4,10 @@ import django_filters
 from django import forms
 
 from analytics.models import Event
-from config.events.registry import EVENT_TYPES
+from config.events.registry import EVENT_TYPES, event_aggregate_types
 
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
-AGGREGATE_TYPES = sorted({aggregate for aggregate, _ in EVENT_TYPES.values()})
+AGGREGATE_TYPES = event_aggregate_types()
 
 
 class _EventFilterForm(forms.Form):

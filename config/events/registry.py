@@ -24,7 +24,8 @@ class EventType(NamedTuple):
 _types: dict[str, EventType] = {}
 _not_stored: set[str] = set()
 
-# type -> EventType(aggregate, payload keys), read-only; it follows the registrations.
+# type -> EventType(aggregate, payload keys), in the order of declaration; read-only, and
+# it follows the registrations.
 EVENT_TYPES: Mapping[str, EventType] = MappingProxyType(_types)
 
 
@@ -45,19 +46,14 @@ def event_type_register(
 
 def event_types_register(types: Mapping[str, EventType], *, not_stored: Iterable[str] = ()) -> None:
     """Declare an app's event types (its `events.EVENT_TYPES` and `NOT_STORED`)."""
-    not_stored = frozenset(not_stored)
+    unstored = frozenset(not_stored)
     for name, declared in types.items():
         event_type_register(
             name,
             aggregate=declared.aggregate,
             payload=declared.payload,
-            stored=name not in not_stored,
+            stored=name not in unstored,
         )
-
-
-def event_types() -> Mapping[str, EventType]:
-    """Every declared type, in the order of declaration."""
-    return EVENT_TYPES
 
 
 def event_types_stored() -> tuple[str, ...]:
