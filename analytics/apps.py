@@ -13,9 +13,24 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self):
-        from analytics import receivers, selectors
+        # Imported for what they register: the outbox consumers `analytics` (daily stats
+        # roll-ups), `notifications` (and their e-mail templates) and `webhooks`, and the
+        # jobs `analytics.deliver_webhook` and `tasks.generate_report`, in every process.
+        from analytics import (
+            metrics,
+            notifications,  # noqa: F401
+            receivers,
+            rollups,  # noqa: F401
+            selectors,
+        )
+        from analytics.reports import tasks as report_tasks  # noqa: F401
+        from analytics.reports.services import report_purge_expired
+        from analytics.webhooks import consumers as webhook_consumers  # noqa: F401
+        from analytics.webhooks import tasks as webhook_tasks  # noqa: F401
         from config.events.bus import event_committed, event_recorded
         from config.events.store import event_store_reader_register
+        from config.observability.metrics.collectors import metrics_source_register
+        from tasks.retention import retention_purge_register
 
         event_recorded.connect(receivers.store_event, dispatch_uid="analytics.store_event")
         event_committed.connect(receivers.log_activity, dispatch_uid="analytics.log_activity")
@@ -25,28 +40,7 @@ class AnalyticsConfig(AppConfig):
         event_committed.connect(receivers.count_post_view, dispatch_uid="analytics.count_post_view")
         # The lockout of accounts reads the failures it recorded (config.events.store).
         event_store_reader_register(selectors.event_times_list)
-
-        from analytics import metrics
-        from config.observability.metrics.collectors import metrics_source_register
-
         metrics_source_register("database", metrics.webhook_metric_families)
         metrics_source_register("views", metrics.view_metric_families)
-
-        # Registers the `analytics` outbox consumer (daily stats roll-ups).
-        # Registers the `notifications` consumer and its e-mail templates (and so the
-        # `tasks.send_email` job) in every process: web, workers, commands.
-        from analytics import (
-            notifications,  # noqa: F401
-            rollups,  # noqa: F401
-        )
-
-        # The report job (`tasks.generate_report`); old reports go with old job records.
-        from analytics.reports import tasks as report_tasks  # noqa: F401
-        from analytics.reports.services import report_purge_expired
-
-        # Registers the `webhooks` outbox consumer and the `analytics.deliver_webhook` job.
-        from analytics.webhooks import consumers as webhook_consumers  # noqa: F401
-        from analytics.webhooks import tasks as webhook_tasks  # noqa: F401
-        from tasks.retention import retention_purge_register
-
+        # Old reports go with old job records (the daily `tasks.purge_jobs`).
         retention_purge_register("reports", report_purge_expired)
