@@ -4,6 +4,8 @@ Below the job (`analytics.reports.tasks`), which `services.report_request` queue
 job imports this module, the services import the job, and nothing imports back.
 """
 
+import uuid
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +15,7 @@ from analytics.reports.builders import BUILDERS, report_render
 from config.events.bus import publish
 
 
-def report_generate(*, report_id) -> dict:
+def report_generate(*, report_id: uuid.UUID | str) -> dict:
     """Build the report's file and store it through Django's storage API.
 
     Idempotent: a completed report is left as it is, and a run after a crash replaces
@@ -58,7 +60,7 @@ def report_generate(*, report_id) -> dict:
     return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
 
 
-def report_fail(*, report_id, error: str) -> None:
+def report_fail(*, report_id: uuid.UUID | str, error: str) -> None:
     """The report's job gave up: the report says so (its job record has the traceback)."""
     Report.objects.filter(pk=report_id).exclude(status=ReportStatus.COMPLETED).update(
         status=ReportStatus.FAILED, error=error[:2000]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from analytics.models import Report
 from analytics.reports.builders import BUILDERS
 from analytics.reports.tasks import generate_report
@@ -16,7 +17,9 @@ from config.errors import InvalidInput
 REPORT_MAX_DAYS = 3 * 366
 
 
-def report_create(*, kind: str, start: date, end: date, format: str, requested_by=None) -> Report:
+def report_create(
+    *, kind: str, start: date, end: date, format: str, requested_by: User | None = None
+) -> Report:
     """A pending report (not queued: `report_request` queues it, `run_report` runs it)."""
     if end < start:
         raise InvalidInput("The range ends before it starts.", fields={"end": ["Before start."]})
@@ -38,7 +41,9 @@ def report_create(*, kind: str, start: date, end: date, format: str, requested_b
 
 
 @transaction.atomic
-def report_request(*, kind: str, start: date, end: date, format: str, requested_by) -> Report:
+def report_request(
+    *, kind: str, start: date, end: date, format: str, requested_by: User | None
+) -> Report:
     """Create a report and queue its job (`tasks.generate_report`, queue `low`) once the
     report row is committed."""
     report = report_create(
