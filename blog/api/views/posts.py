@@ -1,46 +1,28 @@
-"""The blog's API: thin views that parse input, call a service or selector, render."""
+"""Posts: the list, the detail (cached, with ETag and view counting), writes, transitions."""
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from accounts.permissions import IsAuthor, IsEditor
+from accounts.permissions import IsAuthor
 from analytics.selectors import post_stats, post_view_count_live_of
 from blog.api.serializers import (
-    CategorySerializer,
-    CategoryWriteSerializer,
-    CommentCreateSerializer,
-    CommentModerateSerializer,
-    CommentSerializer,
-    CommentUpdateSerializer,
     PostSerializer,
     PostStatsSerializer,
     PostSummarySerializer,
     PostUpdateSerializer,
     PostWriteSerializer,
     RevisionSerializer,
-    TagSerializer,
 )
-from blog.models import CommentStatus, PostStatus
-from blog.selectors import comments as comment_selectors
+from blog.models import PostStatus
 from blog.selectors import posts as post_selectors
-from blog.selectors import taxonomy as taxonomy_selectors
-from blog.services import comments as comment_services
 from blog.services import posts as post_services
-from blog.services import taxonomy as taxonomy_services
-from config.api.conditional import (
-    cached_read_response,
-    etag_matches,
-    reads_cached,
-    request_key,
-)
+from config.api.conditional import cached_read_response, etag_matches, reads_cached, request_key
 from config.api.pagination import CursorPagination, PageNumberPagination
-from config.api.throttling import throttles_with_scope
 from config.cache import cache_read
 
 _STR = OpenApiTypes.STR
@@ -60,10 +42,6 @@ POST_LIST_PARAMETERS = [
         enum=PostStatus.values,
         description="Other than `published`: the caller's own posts (all posts for editors).",
     ),
-]
-SEARCH_AND_ORDERING = [
-    OpenApiParameter("search", _STR),
-    OpenApiParameter("ordering", _STR, enum=["name", "-post_count"]),
 ]
 IF_MATCH = OpenApiParameter(
     "If-Match", _STR, OpenApiParameter.HEADER, description="ETag read before; 412 if stale."
@@ -243,201 +221,3 @@ class PostViewSet(viewsets.GenericViewSet):
         post = self.get_object()
         post_services.post_check_can_edit(post=post, actor=request.user)
         return Response(PostStatsSerializer(post_stats(post=post)).data)
-
-
-class PostCommentListView(GenericAPIView):
-    """The thread of one post: read by anyone who can see the post, written by users."""
-
-    serializer_class = CommentSerializer
-    throttle_scope = "comment"
-
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
-
-    def get_throttles(self):
-        if self.request.method == "POST":
-            return throttles_with_scope()
-        return super().get_throttles()
-
-    def _post(self, slug):
-        post = post_selectors.post_get_visible(slug=slug, user=self.request.user)
-        if post is None:
-            raise Http404
-        return post
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", _STR, enum=CommentStatus.values, description="Editors.")
-        ],
-        responses=CommentSerializer(many=True),
-    )
-    def get(self, request, slug):
-        comments = comment_selectors.comment_list_for_post(
-            post=self._post(slug), user=request.user, status=request.query_params.get("status")
-        )
-        page = self.paginate_queryset(comments)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
-    def post(self, request, slug):
-        post = self._post(slug)
-        serializer = CommentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        comment = comment_services.comment_create(
-            post=post,
-            author=request.user,
-            body=serializer.validated_data["body"],
-            parent_id=serializer.validated_data.get("parent"),
-        )
-        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("status", _STR, enum=CommentStatus.values),
-            OpenApiParameter("post", _STR, description="Post slug."),
-            OpenApiParameter("author", _STR, description="Author's username."),
-            OpenApiParameter("search", _STR),
-        ]
-    ),
-    partial_update=extend_schema(request=CommentUpdateSerializer, responses=CommentSerializer),
-    destroy=extend_schema(responses={204: None}),
-)
-class CommentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = CommentSerializer
-    lookup_value_regex = r"\d+"
-    http_method_names = ["get", "patch", "delete", "post", "head", "options"]
-
-    def get_permissions(self):
-        if self.action in ("list", "moderate"):
-            return [IsEditor()]
-        if self.action == "retrieve":
-            return [AllowAny()]
-        return [IsAuthenticated()]
-
-    def get_queryset(self):
-        return comment_selectors.comment_moderation_queue(params=self.request.query_params)
-
-    def get_object(self):
-        comment = comment_selectors.comment_get_visible(
-            comment_id=self.kwargs["pk"], user=self.request.user
-        )
-        if comment is None:
-            raise Http404
-        return comment
-
-    def partial_update(self, request, pk=None):
-        comment = self.get_object()
-        serializer = CommentUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        comment = comment_services.comment_update(
-            comment=comment, actor=request.user, body=serializer.validated_data["body"]
-        )
-        return Response(self.get_serializer(comment).data)
-
-    def destroy(self, request, pk=None):
-        comment_services.comment_delete(comment=self.get_object(), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(request=CommentModerateSerializer, responses=CommentSerializer)
-    @action(detail=True, methods=["post"])
-    def moderate(self, request, pk=None):
-        comment = self.get_object()
-        serializer = CommentModerateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        comment = comment_services.comment_moderate(
-            comment=comment, actor=request.user, status=serializer.validated_data["status"]
-        )
-        return Response(self.get_serializer(comment).data)
-
-
-@extend_schema_view(
-    list=extend_schema(parameters=SEARCH_AND_ORDERING),
-    create=extend_schema(request=CategoryWriteSerializer, responses={201: CategorySerializer}),
-    partial_update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
-    destroy=extend_schema(responses={204: None}),
-)
-class CategoryViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = CategorySerializer
-    lookup_field = "slug"
-    lookup_value_regex = "[^/]+"
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def get_permissions(self):
-        if self.action in ("list", "retrieve"):
-            return [AllowAny()]
-        return [IsEditor()]
-
-    def get_queryset(self):
-        return taxonomy_selectors.category_list(params=self.request.query_params)
-
-    def get_object(self):
-        category = taxonomy_selectors.category_get(slug=self.kwargs["slug"])
-        if category is None:
-            raise Http404
-        return category
-
-    def list(self, request, *args, **kwargs):
-        return cached_read_response(
-            request,
-            "categories",
-            lambda: super(CategoryViewSet, self).list(request).data,
-            depends_on=("categories",),
-        )
-
-    def retrieve(self, request, *args, **kwargs):
-        return cached_read_response(
-            request,
-            "categories",
-            lambda: self.get_serializer(self.get_object()).data,
-            depends_on=("categories",),
-        )
-
-    def create(self, request):
-        serializer = CategoryWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        category = taxonomy_services.category_create(
-            actor=request.user, **serializer.validated_data
-        )
-        category = taxonomy_selectors.category_get(slug=category.slug)
-        return Response(self.get_serializer(category).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, slug=None):
-        category = self.get_object()
-        serializer = CategoryWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        category = taxonomy_services.category_update(
-            category=category, actor=request.user, **serializer.validated_data
-        )
-        category = taxonomy_selectors.category_get(slug=category.slug)
-        return Response(self.get_serializer(category).data)
-
-    def destroy(self, request, slug=None):
-        taxonomy_services.category_delete(category=self.get_object(), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-@extend_schema_view(list=extend_schema(parameters=SEARCH_AND_ORDERING))
-class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = TagSerializer
-    permission_classes = [AllowAny]
-
-    def get_queryset(self):
-        return taxonomy_selectors.tag_list(params=self.request.query_params)
-
-    def list(self, request, *args, **kwargs):
-        return cached_read_response(
-            request,
-            "tags",
-            lambda: super(TagViewSet, self).list(request).data,
-            depends_on=("tags",),
-        )

@@ -1,0 +1,107 @@
+"""Categories and tags."""
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from accounts.permissions import IsEditor
+from blog.api.serializers import CategorySerializer, CategoryWriteSerializer, TagSerializer
+from blog.selectors import taxonomy as taxonomy_selectors
+from blog.services import taxonomy as taxonomy_services
+from config.api.conditional import cached_read_response
+
+_STR = OpenApiTypes.STR
+SEARCH_AND_ORDERING = [
+    OpenApiParameter("search", _STR),
+    OpenApiParameter("ordering", _STR, enum=["name", "-post_count"]),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=SEARCH_AND_ORDERING),
+    create=extend_schema(request=CategoryWriteSerializer, responses={201: CategorySerializer}),
+    partial_update=extend_schema(request=CategoryWriteSerializer, responses=CategorySerializer),
+    destroy=extend_schema(responses={204: None}),
+)
+class CategoryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CategorySerializer
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [AllowAny()]
+        return [IsEditor()]
+
+    def get_queryset(self):
+        return taxonomy_selectors.category_list(params=self.request.query_params)
+
+    def get_object(self):
+        category = taxonomy_selectors.category_get(slug=self.kwargs["slug"])
+        if category is None:
+            raise Http404
+        return category
+
+    def list(self, request, *args, **kwargs):
+        return cached_read_response(
+            request,
+            "categories",
+            lambda: super(CategoryViewSet, self).list(request).data,
+            depends_on=("categories",),
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_read_response(
+            request,
+            "categories",
+            lambda: self.get_serializer(self.get_object()).data,
+            depends_on=("categories",),
+        )
+
+    def create(self, request):
+        serializer = CategoryWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        category = taxonomy_services.category_create(
+            actor=request.user, **serializer.validated_data
+        )
+        category = taxonomy_selectors.category_get(slug=category.slug)
+        return Response(self.get_serializer(category).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, slug=None):
+        category = self.get_object()
+        serializer = CategoryWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        category = taxonomy_services.category_update(
+            category=category, actor=request.user, **serializer.validated_data
+        )
+        category = taxonomy_selectors.category_get(slug=category.slug)
+        return Response(self.get_serializer(category).data)
+
+    def destroy(self, request, slug=None):
+        taxonomy_services.category_delete(category=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(list=extend_schema(parameters=SEARCH_AND_ORDERING))
+class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TagSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return taxonomy_selectors.tag_list(params=self.request.query_params)
+
+    def list(self, request, *args, **kwargs):
+        return cached_read_response(
+            request,
+            "tags",
+            lambda: super(TagViewSet, self).list(request).data,
+            depends_on=("tags",),
+        )
