@@ -22,5 +22,9 @@ def user_cache_namespaces(*, username: str) -> list[str]:
     return [f"user:{pk}"] if pk else []
 
 
+def user_get_by_id(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
 def user_get_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()

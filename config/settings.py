@@ -159,8 +159,11 @@ else:
     }
 # The cache module (config/cache/): freshness per namespace family (the part of a
 # namespace before ":"), the stale copy kept for stampedes, counters, encryption keys.
+# `stats` (the editors' statistics and dashboard) is never invalidated: its TTL is how old
+# those figures may be.
 CACHE_TTLS = env_int_map(
-    "CACHE_TTLS", "posts=60,post=300,categories=300,tags=300,taxonomy=300,user=300,users=300"
+    "CACHE_TTLS",
+    "posts=60,post=300,categories=300,tags=300,taxonomy=300,user=300,users=300,stats=30",
 )
 CACHE_DEFAULT_TTL = env_int("CACHE_DEFAULT_TTL", 300)
 CACHE_STALE_SECONDS = env_int("CACHE_STALE_SECONDS", 300)
@@ -171,7 +174,8 @@ CACHE_STATS_FLUSH_SECONDS = env_int("CACHE_STATS_FLUSH_SECONDS", 5)
 CACHE_DEGRADED_LOG_SECONDS = env_int("CACHE_DEGRADED_LOG_SECONDS", 60)
 # After a Redis error a process skips Redis for this long (a circuit breaker).
 CACHE_CIRCUIT_SECONDS = env_int("CACHE_CIRCUIT_SECONDS", 5)
-# Public reads (posts, categories, tags, profiles) served from the cache; 0: always the DB.
+# Reads served from the cache (posts, categories, tags, profiles, one's own profile, the
+# editors' statistics); 0: always the DB.
 CACHE_READS = env_bool("CACHE_READS", True)
 # Comma-separated; the first encrypts, all decrypt (rotation: prepend the new key).
 CACHE_ENCRYPTION_KEYS = env_list("CACHE_ENCRYPTION_KEYS", "") or [SECRET_KEY]

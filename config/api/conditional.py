@@ -9,13 +9,12 @@ links in them are absolute, so the scheme and host are part of the key.
 import hashlib
 import json
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from rest_framework import status
 from rest_framework.response import Response
 
-from config.cache import cache_read
+from config.cache import cache_read, reads_cached
 
 
 def etag_of(data) -> str:
@@ -40,10 +39,6 @@ def request_key(request, *parts) -> str:
         (request.scheme, request.get_host(), request.path, sorted(request.GET.lists()), parts)
     )
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
-
-
-def reads_cached() -> bool:
-    return settings.CACHE_READS
 
 
 def cached_entry(family: str, key: str, compute_data, **options) -> dict:

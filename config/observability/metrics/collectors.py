@@ -13,7 +13,6 @@ default, no broker) leaves its families out, logs a warning, and reports 0 in
 import logging
 from urllib.parse import urlsplit
 
-import redis
 from django.conf import settings
 from django.db.models import Count, Sum
 from prometheus_client.core import (
@@ -22,6 +21,7 @@ from prometheus_client.core import (
     SummaryMetricFamily,
 )
 
+from config.redis.client import redis_client_for_url
 from tasks.schedule import QUEUES
 
 logger = logging.getLogger(__name__)
@@ -123,22 +123,6 @@ def _database_families():
     return [jobs, durations, deliveries, attempts]
 
 
-_broker_clients: dict[str, redis.Redis] = {}
-
-
-def _broker_client(url: str) -> redis.Redis:
-    # One client (and connection pool) per URL for the process, not one per scrape.
-    client = _broker_clients.get(url)
-    if client is None:
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
-        _broker_clients[url] = client
-    return client
-
-
 def queue_keys(queue: str, options: dict) -> list[str]:
     """The Redis lists holding the messages of `queue`, one per priority step (the
     transport options can change the steps, the separator and add a key prefix)."""
@@ -156,7 +140,7 @@ def _broker_families():
         return None  # in-process jobs (memory://) or another broker: nothing to read here
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
     keys = {queue: queue_keys(queue, options) for queue in QUEUES}
-    pipe = _broker_client(url).pipeline(transaction=False)
+    pipe = redis_client_for_url(url, timeout=REDIS_TIMEOUT_SECONDS).pipeline(transaction=False)
     for queue in QUEUES:
         for key in keys[queue]:
             pipe.llen(key)
