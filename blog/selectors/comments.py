@@ -36,6 +36,11 @@ def comment_moderation_queue(*, params) -> QuerySet[Comment]:
     return apply_filterset(CommentFilter, params, _base().order_by("-created_at", "-id"))
 
 
+def comment_filter_pending(*, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+    """The comments of `queryset` waiting for moderation (the admin's queue filter)."""
+    return queryset.filter(status=CommentStatus.PENDING)
+
+
 def comment_get_visible(*, comment_id, user) -> Comment | None:
     """A comment the caller may see: approved ones, one's own, and all for editors."""
     qs = _base().filter(pk=comment_id)
