@@ -1,10 +1,13 @@
 """Reads on comments: what a caller may see of a post's thread, the moderation queue."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
+from accounts.models import User
 from blog.filters import CommentFilter
 from blog.models import Comment, CommentStatus, Post
 from blog.selectors.common import apply_filterset
+from blog.selectors.posts import post_get_visible
 from config.errors import InvalidInput
 
 
@@ -29,6 +32,15 @@ def comment_list_for_post(*, post: Post, user, status: str | None = None) -> Que
     if user is not None and user.is_authenticated:
         visible |= Q(status=CommentStatus.PENDING, author=user)
     return qs.filter(visible)
+
+
+def comment_thread_of(
+    *, slug: str, user: User | AnonymousUser | None, status: str | None = None
+) -> QuerySet[Comment] | None:
+    """`comment_list_for_post` of the post with that slug; None if the caller cannot see
+    the post."""
+    post = post_get_visible(slug=slug, user=user)
+    return None if post is None else comment_list_for_post(post=post, user=user, status=status)
 
 
 def comment_moderation_queue(*, params) -> QuerySet[Comment]:

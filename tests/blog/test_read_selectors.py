@@ -4,7 +4,7 @@ editors-only reads (revisions, statistics): who gets what, and what is None."""
 import pytest
 
 from blog.models import Category, CommentStatus, Post
-from blog.selectors.comments import comment_filter_pending
+from blog.selectors.comments import comment_filter_pending, comment_thread_of
 from blog.selectors.posts import (
     post_check_can_edit,
     post_get_by_id,
@@ -103,3 +103,13 @@ def test_post_tag_names_and_the_moderation_queue_filter():
     pending = CommentFactory(post=post, status=CommentStatus.PENDING)
     CommentFactory(post=post)
     assert list(comment_filter_pending(queryset=post.comments.all())) == [pending]
+
+
+def test_a_posts_thread_is_none_when_the_post_is_hidden():
+    post = PostFactory()
+    approved = CommentFactory(post=post)
+    CommentFactory(post=post, status=CommentStatus.PENDING)
+    assert list(comment_thread_of(slug=post.slug, user=None)) == [approved]
+    draft = DraftPostFactory()
+    assert comment_thread_of(slug=draft.slug, user=None) is None
+    assert comment_thread_of(slug=draft.slug, user=draft.author) is not None
