@@ -1,12 +1,14 @@
-"""The event store's bookkeeping as services: the dispatch mark, the consumers' marks,
-the retention's deletes (the event rows themselves come from the `store_event`
-receiver, with the change that published them)."""
+"""Analytics' writes behind the outbox, the consumers, the retention and the admin, as
+services: the dispatch mark, the consumers' marks, the retention's deletes (the event
+rows themselves come from the `store_event` receiver, with the change that published
+them), and the webhook admin's bulk switch."""
 
 import pytest
 from django.db import transaction
 
-from analytics.models import ConsumedEvent, Event
+from analytics.models import ConsumedEvent, Event, WebhookSubscription
 from analytics.services import consumed_event_record, event_delete_many, event_mark_dispatched
+from analytics.webhooks import services as webhook_services
 from config.events.bus import publish
 from tests.factories import ReaderFactory
 
@@ -45,3 +47,20 @@ def test_deleting_events_takes_their_consumer_marks_along():
     event_delete_many(event_ids=[gone.pk])
     assert list(Event.objects.filter(pk__in=[gone.pk, kept.pk])) == [kept]
     assert list(ConsumedEvent.objects.values_list("event_id", flat=True)) == [kept.pk]
+
+
+def test_webhook_subscriptions_are_switched_in_bulk(admin_user):
+    subscriptions = [
+        WebhookSubscription.objects.create(
+            url=f"https://hooks{n}.example.com/x", events=["post.published"], secret="s"
+        )
+        for n in range(2)
+    ]
+    queryset = WebhookSubscription.objects.filter(pk__in=[s.pk for s in subscriptions])
+    assert (
+        webhook_services.webhook_subscription_set_active_many(
+            subscriptions=queryset, is_active=False, actor=admin_user
+        )
+        == 2
+    )
+    assert not queryset.filter(is_active=True).exists()
