@@ -19,6 +19,10 @@ from blog.services import taxonomy as taxonomy_services
 from config.api.conditional import conditional_response, request_key
 
 _STR = OpenApiTypes.STR
+SEARCH_AND_ORDERING = [
+    OpenApiParameter("search", _STR),
+    OpenApiParameter("ordering", _STR, enum=["name", "-post_count"]),
+]
 
 
 def page_data(view: GenericViewSet, queryset: QuerySet) -> Any:
@@ -28,12 +32,6 @@ def page_data(view: GenericViewSet, queryset: QuerySet) -> Any:
     if page is None:
         return view.get_serializer(queryset, many=True).data
     return view.get_paginated_response(view.get_serializer(page, many=True).data).data
-
-
-SEARCH_AND_ORDERING = [
-    OpenApiParameter("search", _STR),
-    OpenApiParameter("ordering", _STR, enum=["name", "-post_count"]),
-]
 
 
 @extend_schema_view(
