@@ -16,6 +16,12 @@ class AnalyticsConfig(AppConfig):
         )
         event_committed.connect(receivers.count_post_view, dispatch_uid="analytics.count_post_view")
 
+        # The blog's detail shows the live view count, pending views in Redis included.
+        from analytics.selectors import post_view_count_live_of
+        from blog.selectors.view_counts import post_view_count_reader_register
+
+        post_view_count_reader_register(post_view_count_live_of)
+
         # Registers the `analytics` outbox consumer (daily stats roll-ups).
         from analytics import rollups  # noqa: F401
 

@@ -11,6 +11,7 @@ from analytics.filters import EventFilter
 from analytics.models import Event, PostDailyStats, SiteDailyStats
 from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.selectors.common import apply_filterset
+from blog.selectors.posts import post_get_editable
 from config import cache as config_cache
 from config.cache import cached_result, reads_cached
 from tasks.base import PRIORITIES
@@ -64,6 +65,13 @@ def post_stats(*, post: Post, days: int = 30) -> dict:
         "comment_count": post.comment_count,
         "daily": list(daily),
     }
+
+
+def post_stats_for_editor(*, slug: str, user: User, days: int = 30) -> dict | None:
+    """`post_stats` of a post, for whoever may change it (`post_get_editable`: None when
+    the caller cannot see the post, PermissionDeniedError when they only see it)."""
+    post = post_get_editable(slug=slug, user=user)
+    return None if post is None else post_stats(post=post, days=days)
 
 
 def post_trending(*, days: int = 7, limit: int = 10) -> list[dict]:

@@ -19,7 +19,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.permissions import IsAdmin
-from config.api.conditional import cached_read_response
+from config.api.conditional import conditional_response, request_key
 from config.api.throttling import throttles_with_scope
 from config.cache import cached_result, reads_cached
 
@@ -114,18 +114,13 @@ class PublicProfileView(GenericAPIView):
     serializer_class = PublicUserSerializer
 
     def get(self, request, username):
-        def compute():
-            user = selectors.user_get_public(username=username)
-            return None if user is None else PublicUserSerializer(user).data
-
-        # The post count follows every post change (`posts`), the rest the user's own.
-        return cached_read_response(
-            request,
-            "user",
-            compute,
-            depends_on=("posts",),
-            resolve=lambda: selectors.user_cache_namespaces(username=username),
+        read = selectors.user_public_profile_read(
+            username=username,
+            if_none_match=request.headers.get("If-None-Match"),
+            cache_key=request_key(request),
+            render=lambda user: PublicUserSerializer(user).data,
         )
+        return conditional_response(read)
 
 
 class AdminUserView(GenericAPIView):

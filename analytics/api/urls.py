@@ -1,6 +1,6 @@
 """Routes of the analytics API (admin endpoints)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from analytics.api import events, stats, webhooks
@@ -11,5 +11,7 @@ router.register("admin/webhooks", webhooks.WebhookSubscriptionViewSet, basename=
 urlpatterns = [
     path("admin/stats/", stats.SiteStatsView.as_view(), name="admin-stats"),
     path("admin/events/", events.EventListView.as_view(), name="admin-events"),
+    # The slug pattern of the posts' routes (`PostViewSet.lookup_value_regex`).
+    re_path(r"^posts/(?P<slug>[^/]+)/stats/$", stats.PostStatsView.as_view(), name="post-stats"),
     *router.urls,
 ]

@@ -52,9 +52,11 @@ class PostCommentListView(GenericAPIView):
         responses=CommentSerializer(many=True),
     )
     def get(self, request, slug):
-        comments = comment_selectors.comment_list_for_post(
-            post=self._post(slug), user=request.user, status=request.query_params.get("status")
+        comments = comment_selectors.comment_thread_of(
+            slug=slug, user=request.user, status=request.query_params.get("status")
         )
+        if comments is None:
+            raise Http404
         page = self.paginate_queryset(comments)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

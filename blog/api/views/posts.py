@@ -1,5 +1,8 @@
-"""Posts: the list, the detail (cached, with ETag and view counting), writes, transitions."""
+"""Posts: the list, the detail (cached, with ETag and view counting), writes, transitions.
 
+The post statistics (`GET /posts/{slug}/stats/`) are analytics' (`analytics.api.stats`)."""
+
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -9,21 +12,20 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.permissions import IsAuthor
-from analytics.selectors import post_stats, post_view_count_live_of
 from blog.api.serializers import (
     PostSerializer,
-    PostStatsSerializer,
     PostSummarySerializer,
     PostUpdateSerializer,
     PostWriteSerializer,
     RevisionSerializer,
 )
-from blog.models import PostStatus
+from blog.models import Post, PostStatus
 from blog.selectors import posts as post_selectors
+from blog.selectors import public_reads
+from blog.services import post_views
 from blog.services import posts as post_services
-from config.api.conditional import cached_read_response, etag_matches, reads_cached, request_key
+from config.api.conditional import conditional_response, request_key
 from config.api.pagination import CursorPagination, PageNumberPagination
-from config.cache import cache_read
 
 _STR = OpenApiTypes.STR
 POST_LIST_PARAMETERS = [
@@ -94,15 +96,17 @@ class PostViewSet(viewsets.GenericViewSet):
         return self._ordering
 
     def list(self, request):
-        # Published posts are the same list for everyone; other statuses are per caller.
-        if request.query_params.get("status", PostStatus.PUBLISHED) == PostStatus.PUBLISHED:
-            return cached_read_response(
-                request, "posts", lambda: self._list_data(request), depends_on=("posts",)
-            )
-        return Response(self._list_data(request))
+        read = public_reads.post_list_read(
+            user=request.user,
+            params=request.query_params,
+            if_none_match=request.headers.get("If-None-Match"),
+            cache_key=request_key(request),
+            render=self._render_page,
+        )
+        return conditional_response(read)
 
-    def _list_data(self, request) -> dict:
-        queryset = post_selectors.post_list(user=request.user, params=request.query_params)
+    def _render_page(self, queryset: QuerySet[Post]) -> dict:
+        # The cursor paginator reads the ordering back from the view.
         self._ordering = queryset.query.order_by
         page = self.paginate_queryset(queryset)
         serializer = PostSummarySerializer(page, many=True, context=self.get_serializer_context())
@@ -117,53 +121,16 @@ class PostViewSet(viewsets.GenericViewSet):
         return _with_etag(response, post)
 
     def retrieve(self, request, slug=None):
-        entry = self._detail_entry(request, slug)
-        if entry is None or "data" not in entry:
-            # Not published: the caller's own draft, an editor's view, or 404.
-            post = entry and entry["unpublished"]
-            if not post or not post_selectors.post_is_visible_to(post=post, user=request.user):
-                raise Http404
-            etag = post_selectors.post_etag(post)
-            if etag_matches(request, etag):
-                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-            return _with_etag(Response(self.get_serializer(post).data), post)
-        if etag_matches(request, entry["etag"]):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": entry["etag"]})
-        # A HEAD (link checkers, monitors) reads no post: it is not a view.
-        counted = request.method == "GET"
-        if counted:
-            post_services.post_count_view(post_id=entry["id"], slug=entry["data"]["slug"])
-        data = dict(entry["data"])
-        # The stored count plus the views not yet flushed from Redis, this one included.
-        data["view_count"] = post_view_count_live_of(
-            post_id=entry["id"], stored=data["view_count"], just_counted=counted
+        detail = post_views.post_detail_visit(
+            slug=slug,
+            user=request.user,
+            if_none_match=request.headers.get("If-None-Match"),
+            cache_key=request_key(request),
+            render=lambda post: self.get_serializer(post).data,
+            # A HEAD (link checkers, monitors) reads no post: it is not a view.
+            count_view=request.method == "GET",
         )
-        return Response(data, headers={"ETag": entry["etag"]})
-
-    def _detail_entry(self, request, slug) -> dict | None:
-        """A published post's public representation, the same for every caller, from the
-        cache (no query) or the database; `{"unpublished": post}` (never cached) for a
-        post in another status; None when there is no such post."""
-
-        def compute():
-            post = post_selectors.post_get_by_slug(slug=slug)
-            if post is None:
-                return None
-            if post.status != PostStatus.PUBLISHED:
-                return {"unpublished": post}
-            data = self.get_serializer(post).data
-            return {"id": post.pk, "etag": post_selectors.post_etag(post), "data": data}
-
-        if not reads_cached():
-            return compute()
-        return cache_read(
-            "post",
-            request_key(request),
-            compute,
-            depends_on=("taxonomy",),
-            resolve=lambda: post_selectors.post_cache_namespaces(slug=slug),
-            store_if=lambda entry: entry is not None and "data" in entry,
-        )
+        return conditional_response(detail)
 
     def _update(self, request, partial):
         post = self.get_object()
@@ -210,14 +177,8 @@ class PostViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=PageNumberPagination)
     def revisions(self, request, slug=None):
-        post = self.get_object()
-        post_services.post_check_can_edit(post=post, actor=request.user)
-        page = self.paginate_queryset(post_selectors.post_revisions(post=post))
+        revisions = post_selectors.post_revisions_for_editor(slug=slug, user=request.user)
+        if revisions is None:
+            raise Http404
+        page = self.paginate_queryset(revisions)
         return self.get_paginated_response(RevisionSerializer(page, many=True).data)
-
-    @extend_schema(responses=PostStatsSerializer)
-    @action(detail=True, methods=["get"], pagination_class=None)
-    def stats(self, request, slug=None):
-        post = self.get_object()
-        post_services.post_check_can_edit(post=post, actor=request.user)
-        return Response(PostStatsSerializer(post_stats(post=post)).data)

@@ -1,23 +1,37 @@
 """Categories and tags."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
 
 from accounts.permissions import IsEditor
 from blog.api.serializers import CategorySerializer, CategoryWriteSerializer, TagSerializer
+from blog.selectors import public_reads
 from blog.selectors import taxonomy as taxonomy_selectors
 from blog.services import taxonomy as taxonomy_services
-from config.api.conditional import cached_read_response
+from config.api.conditional import conditional_response, request_key
 
 _STR = OpenApiTypes.STR
 SEARCH_AND_ORDERING = [
     OpenApiParameter("search", _STR),
     OpenApiParameter("ordering", _STR, enum=["name", "-post_count"]),
 ]
+
+
+def page_data(view: GenericViewSet, queryset: QuerySet) -> Any:
+    """What DRF's `ListModelMixin.list` answers for `queryset`: a page, or the whole
+    list without a paginator."""
+    page = view.paginate_queryset(queryset)
+    if page is None:
+        return view.get_serializer(queryset, many=True).data
+    return view.get_paginated_response(view.get_serializer(page, many=True).data).data
 
 
 @extend_schema_view(
@@ -51,20 +65,22 @@ class CategoryViewSet(
         return category
 
     def list(self, request, *args, **kwargs):
-        return cached_read_response(
-            request,
-            "categories",
-            lambda: super(CategoryViewSet, self).list(request).data,
-            depends_on=("categories",),
+        read = public_reads.category_list_read(
+            params=request.query_params,
+            if_none_match=request.headers.get("If-None-Match"),
+            cache_key=request_key(request),
+            render=lambda categories: page_data(self, categories),
         )
+        return conditional_response(read)
 
     def retrieve(self, request, *args, **kwargs):
-        return cached_read_response(
-            request,
-            "categories",
-            lambda: self.get_serializer(self.get_object()).data,
-            depends_on=("categories",),
+        read = public_reads.category_read(
+            slug=kwargs["slug"],
+            if_none_match=request.headers.get("If-None-Match"),
+            cache_key=request_key(request),
+            render=lambda category: self.get_serializer(category).data,
         )
+        return conditional_response(read)
 
     def create(self, request):
         serializer = CategoryWriteSerializer(data=request.data)
@@ -99,9 +115,10 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return taxonomy_selectors.tag_list(params=self.request.query_params)
 
     def list(self, request, *args, **kwargs):
-        return cached_read_response(
-            request,
-            "tags",
-            lambda: super(TagViewSet, self).list(request).data,
-            depends_on=("tags",),
+        read = public_reads.tag_list_read(
+            params=request.query_params,
+            if_none_match=request.headers.get("If-None-Match"),
+            cache_key=request_key(request),
+            render=lambda tags: page_data(self, tags),
         )
+        return conditional_response(read)
