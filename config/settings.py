@@ -200,6 +200,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # Public URL of the site, for links in feeds, e-mails and the API's `url` fields.
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# The site's name, in the admin's header and title (config/urls.py).
+SITE_NAME = env("SITE_NAME", "Blog")
 
 FEED_SIZE = env_int("FEED_SIZE", 20)
 
