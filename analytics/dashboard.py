@@ -30,8 +30,6 @@ def dashboard_get() -> dict:
         "views_total": sum(row["views"] for row in daily),
         "comments_total": sum(row["comments"] for row in daily),
         "top_posts": analytics_selectors.post_trending(days=DAYS, limit=TOP_POSTS),
-        # The page says how the top posts are ranked.
-        "comment_weight": analytics_selectors.TRENDING_COMMENT_WEIGHT,
         "pending_count": pending.count(),
         "pending": list(pending[:LIST_LENGTH]),
         "failed_count": failed.count(),
