@@ -1,7 +1,7 @@
 """One settings tree for every environment; environments differ by environment variables.
 
-The embedded default (no DATABASE_URL / REDIS_URL) runs on SQLite with the local-memory
-cache and in-process jobs; production sets the URLs of PostgreSQL and Redis.
+The embedded default (no DATABASE_URL / REDIS_URL) runs on SQLite with a file cache and
+in-process jobs; production sets the URLs of PostgreSQL and Redis.
 """
 
 from datetime import timedelta
@@ -129,7 +129,7 @@ DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
-# Cache: Redis through django-redis when REDIS_URL is set, else local memory.
+# Cache: Redis through django-redis when REDIS_URL is set, else files in var/cache/.
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -204,6 +204,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # Public URL of the site, for links in feeds, e-mails and the API's `url` fields.
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# The site's name, in the admin's header and title (config/urls.py).
+SITE_NAME = env("SITE_NAME", "Blog")
 
 FEED_SIZE = env_int("FEED_SIZE", 20)
 
