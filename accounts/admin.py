@@ -30,9 +30,8 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
     ]  # fmt: skip
 
     def _set_role(self, request, queryset, role):
-        for user in queryset:
-            services.user_set_role(user=user, role=role, actor=request.user)
-        self.message_user(request, f"{queryset.count()} user(s) are now {role}s.")
+        count = services.user_set_role_many(users=queryset, role=role, actor=request.user)
+        self.message_user(request, f"{count} user(s) are now {role}s.")
 
     @admin.action(description="Make selected users readers")
     def make_reader(self, request, queryset):
@@ -52,13 +51,12 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
 
     @admin.action(description="Deactivate selected users (their tokens stop working)")
     def deactivate(self, request, queryset):
-        for user in queryset:
-            if user.pk == request.user.pk:
-                self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
-                continue
-            services.user_set_active(user=user, is_active=False, actor=request.user)
+        left_alone = services.user_set_active_many(
+            users=queryset, is_active=False, actor=request.user
+        )
+        if left_alone:
+            self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
 
     @admin.action(description="Activate selected users")
     def activate(self, request, queryset):
-        for user in queryset:
-            services.user_set_active(user=user, is_active=True, actor=request.user)
+        services.user_set_active_many(users=queryset, is_active=True, actor=request.user)

@@ -21,21 +21,18 @@ A known trade-off: anyone can lock an account by failing on purpose; the doublin
 and the per-address throttles slow that down.
 """
 
+import contextlib
 import hashlib
-import logging
 import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from accounts.models import User
-from config.cache import cache_available, cache_unavailable, is_redis
 from config.events.store import event_times
-
-logger = logging.getLogger(__name__)
+from config.redis.client import RedisUnavailable, redis_enabled, redis_run
 
 # KEYS: failures, lock, strikes. ARGV: window, limit, base lockout, max lockout.
 # Returns the lockout in seconds that this failure started, or 0.
@@ -62,35 +59,19 @@ def _keys(username: str) -> list[str]:
     return [cache.make_key(f"login:{part}:{digest}") for part in ("failures", "lock", "strikes")]
 
 
-def _redis():
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
-
-
-def _redis_usable() -> bool:
-    # Not while config.cache's circuit is open after a Redis error: a hanging Redis
+def _outage_note(what: str) -> str:
+    # Logged by the circuit breaker, which then skips Redis for a while: a hanging Redis
     # must not cost every sign-in a timeout; the event store answers meanwhile.
-    return is_redis() and cache_available()
-
-
-def _redis_down(what: str, exc: BaseException) -> None:
-    cache_unavailable(f"login lockout ({what})", exc)
-    logger.warning(
-        "login lockout: Redis unavailable for %s (%s: %s); using the event store",
-        what,
-        type(exc).__name__,
-        exc,
-    )
+    return f"login lockout: Redis unavailable for {what}, using the event store"
 
 
 def login_locked_for(username: str) -> int | None:
     """Seconds until `username` may try again, or None if it is not locked."""
-    if _redis_usable():
+    if redis_enabled():
         try:
-            remaining_ms = _redis().pttl(_keys(username)[1])
-        except (RedisError, OSError) as exc:
-            _redis_down("check", exc)
+            remaining_ms = redis_run(_outage_note("check"), lambda r: r.pttl(_keys(username)[1]))
+        except RedisUnavailable:
+            pass  # the event store answers
         else:
             return math.ceil(remaining_ms / 1000) if remaining_ms > 0 else None
     return _locked_for_from_events(username)
@@ -99,34 +80,34 @@ def login_locked_for(username: str) -> int | None:
 def login_failure_register(username: str) -> int:
     """Count a failed sign-in; answers the lockout (seconds) it started, or 0. Without
     Redis there is nothing to do: the caller's `user.login_failed` event is the record."""
-    if not _redis_usable():
+    if not redis_enabled():
         return 0
-    try:
-        return int(
-            _redis().register_script(_REGISTER_FAILURE)(
-                keys=_keys(username),
-                args=[
-                    settings.LOGIN_FAILURE_WINDOW,
-                    settings.LOGIN_FAILURE_LIMIT,
-                    settings.LOGIN_LOCKOUT_SECONDS,
-                    settings.LOGIN_LOCKOUT_MAX_SECONDS,
-                ],
-            )
+
+    def register(redis):
+        return redis.register_script(_REGISTER_FAILURE)(
+            keys=_keys(username),
+            args=[
+                settings.LOGIN_FAILURE_WINDOW,
+                settings.LOGIN_FAILURE_LIMIT,
+                settings.LOGIN_LOCKOUT_SECONDS,
+                settings.LOGIN_LOCKOUT_MAX_SECONDS,
+            ],
         )
-    except (RedisError, OSError) as exc:
-        _redis_down("a failure", exc)
+
+    try:
+        return int(redis_run(_outage_note("a failure"), register))
+    except RedisUnavailable:
         return 0
 
 
 def login_failures_reset(username: str) -> None:
     """A successful sign-in: the failures and past lockouts are forgiven. Tried even with
     the circuit open: failures left in Redis would lock the account when it is back."""
-    if not is_redis():
+    if not redis_enabled():
         return
-    try:
-        _redis().delete(*_keys(username))
-    except (RedisError, OSError) as exc:
-        _redis_down("a reset", exc)
+    # Recorded by the circuit breaker; what Redis still holds expires with its window.
+    with contextlib.suppress(RedisUnavailable):
+        redis_run(_outage_note("a reset"), lambda r: r.delete(*_keys(username)), even_if_open=True)
 
 
 def _locked_for_from_events(username: str) -> int | None:

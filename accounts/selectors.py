@@ -1,8 +1,12 @@
 """Reads on users."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
+from config.api.conditional import ConditionalRead, cached_conditional_read
 
 
 def user_public_queryset() -> QuerySet[User]:
@@ -22,5 +26,33 @@ def user_cache_namespaces(*, username: str) -> list[str]:
     return [f"user:{pk}"] if pk else []
 
 
+def user_get_by_id(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
 def user_get_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()
+
+
+def user_public_profile_read(
+    *,
+    username: str,
+    if_none_match: str | None,
+    cache_key: str,
+    render: Callable[[User], Any],
+) -> ConditionalRead | None:
+    """An active user's public profile, from the cache; None for no such active user."""
+
+    def compute() -> Any:
+        user = user_get_public(username=username)
+        return None if user is None else render(user)
+
+    # The post count follows every post change (`posts`), the rest the user's own.
+    return cached_conditional_read(
+        "user",
+        cache_key,
+        compute,
+        if_none_match=if_none_match,
+        depends_on=("posts",),
+        resolve=lambda: user_cache_namespaces(username=username),
+    )

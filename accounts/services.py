@@ -1,5 +1,7 @@
 """Writes on users: registration, profiles, passwords, roles, activation, sign-out."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -148,6 +150,38 @@ def user_admin_update(
     if is_active is not None:
         user = user_set_active(user=user, is_active=is_active, actor=actor)
     return user
+
+
+@transaction.atomic
+def user_set_role_many(*, users: Iterable[User], role: str, actor: User | None = None) -> int:
+    """Give several users a role (the admin's bulk actions); returns how many."""
+    count = 0
+    for user in users:
+        user_set_role(user=user, role=role, actor=actor)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def user_set_active_many(*, users: Iterable[User], is_active: bool, actor: User) -> list[User]:
+    """(De)activate several users (the admin's bulk actions), except that an admin never
+    deactivates themself there: they would lose the admin in the middle of the action.
+    Returns the users left alone (the actor, or nobody)."""
+    left_alone = []
+    for user in users:
+        if not is_active and user.pk == actor.pk:
+            left_alone.append(user)
+            continue
+        user_set_active(user=user, is_active=is_active, actor=actor)
+    return left_alone
+
+
+@transaction.atomic
+def user_create_superuser(
+    *, username: str, email: str, password: str, display_name: str = ""
+) -> User:
+    """A superuser (an admin whatever its role), as `createsuperuser` makes one."""
+    return User.objects.create_superuser(username, email, password, display_name=display_name)
 
 
 class LoginLocked(TooManyRequests):

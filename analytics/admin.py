@@ -62,11 +62,10 @@ class WebhookSubscriptionAdmin(RoleAdminMixin, admin.ModelAdmin):
             )
 
     def _set_active(self, request, queryset, is_active):
-        for subscription in queryset:
-            webhook_services.webhook_subscription_update(
-                subscription=subscription, actor=request.user, is_active=is_active
-            )
-        self.message_user(request, f"{queryset.count()} subscription(s) updated.")
+        count = webhook_services.webhook_subscription_set_active_many(
+            subscriptions=queryset, is_active=is_active, actor=request.user
+        )
+        self.message_user(request, f"{count} subscription(s) updated.")
 
     @admin.action(description="Activate selected subscriptions")
     def activate(self, request, queryset):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 
 from analytics import charts
 from analytics.dashboard import dashboard_get
+from analytics.selectors import TRENDING_COMMENT_WEIGHT
 
 
 def analytics_dashboard(request):
@@ -28,5 +29,7 @@ def analytics_dashboard(request):
         "events_chart": charts.ranked_bars(data["events"], noun="events"),
         "hit_rate": charts.percentage(data["cache"]["hit_rate"]),
         "can_see_jobs": request.user.is_admin,
+        # The page says how its top posts are ranked.
+        "comment_weight": TRENDING_COMMENT_WEIGHT,
     }
     return TemplateResponse(request, "admin/analytics/dashboard.html", context)

@@ -27,6 +27,7 @@ class AnalyticsConfig(AppConfig):
         from analytics.reports.services import report_purge_expired
         from analytics.webhooks import consumers as webhook_consumers  # noqa: F401
         from analytics.webhooks import tasks as webhook_tasks  # noqa: F401
+        from blog.selectors.view_counts import post_view_count_reader_register
         from config.events.bus import event_committed, event_recorded
         from config.events.store import event_store_reader_register
         from config.observability.metrics.collectors import metrics_source_register
@@ -40,6 +41,8 @@ class AnalyticsConfig(AppConfig):
         event_committed.connect(receivers.count_post_view, dispatch_uid="analytics.count_post_view")
         # The lockout of accounts reads the failures it recorded (config.events.store).
         event_store_reader_register(selectors.event_times_list)
+        # The blog's detail shows the live view count, pending views in Redis included.
+        post_view_count_reader_register(selectors.post_view_count_live_of)
         metrics_source_register("database", metrics.webhook_metric_families)
         metrics_source_register("views", metrics.view_metric_families)
         # Old reports go with old job records (the daily `tasks.purge_jobs`).

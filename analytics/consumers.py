@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.db import transaction
 
-from analytics.models import ConsumedEvent, Event
+from analytics.models import Event
+from analytics.services import consumed_event_record
 from tasks.base import RecordedTask
 
 
@@ -59,8 +60,8 @@ def event_consume(*, consumer_name: str, event_id, force: bool = False) -> str:
     target = CONSUMERS[consumer_name]
     event = Event.objects.get(pk=event_id)
     with transaction.atomic():
-        _, created = ConsumedEvent.objects.get_or_create(consumer=target.name, event_id=event.pk)
-        if not created and not force:
+        first_time = consumed_event_record(consumer=target.name, event_id=event.pk)
+        if not first_time and not force:
             return "duplicate"
         target.handle(event)
     return "consumed"

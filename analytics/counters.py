@@ -25,11 +25,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
-from redis.exceptions import RedisError
-
-from config.cache import cache_available, cache_unavailable
 from config.observability.request_context import get_request_id
+from config.redis.client import RedisUnavailable, redis_enabled, redis_key_prefix, redis_run
 
 
 class CounterUnavailable(Exception):
@@ -58,8 +55,7 @@ return 0
 
 
 def _prefix() -> str:
-    cache = settings.CACHES.get("default", {})
-    return f"{cache.get('KEY_PREFIX') or 'blog'}:{{views}}"
+    return f"{redis_key_prefix()}:{{views}}"
 
 
 def _days_key() -> str:
@@ -78,23 +74,15 @@ def _batch_key(day: str, batch_id: uuid.UUID) -> str:
     return f"{_prefix()}:batch:{day}:{batch_id.hex}"
 
 
-def _redis():
+def _call(func):
+    """Run `func(redis)`; any Redis error (down, timeout, read-only replica), or the
+    circuit open after one a moment ago, is `CounterUnavailable`, so the caller can fall
+    back to the database."""
     if not view_counter_enabled():
         raise CounterUnavailable("the cache is not Redis")
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
-
-
-def _call(func):
-    """Run `func(redis)`; any Redis error (down, timeout, read-only replica) is
-    `CounterUnavailable`, so the caller can fall back to the database."""
-    if not cache_available():  # Redis failed a moment ago: don't wait for it again
-        raise CounterUnavailable("Redis is skipped after an error (circuit open)")
     try:
-        return func(_redis())
-    except RedisError as exc:
-        cache_unavailable("view counter", exc)
+        return redis_run("view counter: Redis unavailable", func)
+    except RedisUnavailable as exc:
         raise CounterUnavailable(str(exc)) from exc
 
 
@@ -182,7 +170,7 @@ def view_batch_drop(key: str) -> None:
 
 def view_counter_enabled() -> bool:
     """Whether views are counted in Redis (the cache is django-redis), up or not."""
-    return settings.CACHES.get("default", {}).get("BACKEND", "").startswith("django_redis.")
+    return redis_enabled()
 
 
 def view_pending_totals() -> tuple[int, int]:

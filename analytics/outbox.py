@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from analytics.consumers import consume_event, consumers_for
 from analytics.models import Event
+from analytics.services import event_mark_dispatched
 
 
 def event_dispatch(*, event_id, event_type: str) -> int:
@@ -15,9 +16,7 @@ def event_dispatch(*, event_id, event_type: str) -> int:
     for target in consumers_for(event_type):
         consume_event.apply_async(args=(target.name, str(event_id)), queue=target.queue)
         queued += 1
-    Event.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
-        dispatched_at=timezone.now()
-    )
+    event_mark_dispatched(event_id=event_id)
     return queued
 
 

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from analytics.models import ConsumedEvent, Event
+from analytics.models import Event
+from analytics.services import event_delete_many
 from config.events.registry import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,9 @@ def event_purge(
             deleted.update(dict(expired.values_list("type").annotate(n=Count("pk"))))
             continue
         while True:
-            with transaction.atomic():
-                batch = list(expired.values_list("pk", "type")[:batch_size])
-                ids = [pk for pk, _ in batch]
-                if ids:
-                    Event.objects.filter(pk__in=ids).delete()
-                    ConsumedEvent.objects.filter(event_id__in=ids).delete()
+            batch = list(expired.values_list("pk", "type")[:batch_size])
+            if batch:
+                event_delete_many(event_ids=[pk for pk, _ in batch])
             deleted.update(event_type for _, event_type in batch)
             if len(batch) < batch_size:
                 break

@@ -1,4 +1,6 @@
-"""Writes of analytics: the view counter and its flush, and the daily roll-ups.
+"""Writes of analytics: the view counter and its flush, the daily roll-ups, and the
+event store's bookkeeping (dispatch marks, consumers' marks, retention's deletes; the
+rows themselves are written by the `store_event` receiver, in the change's transaction).
 
 Views go to Redis (`analytics.counters`) and reach the database once a minute, by
 `view_counts_flush`; without Redis they are counted in the database at once. Approved
@@ -243,3 +245,29 @@ def daily_stats_apply_event(*, event: Event) -> None:
         site_daily_add(day=day, posts_published=1)
     elif event.type == "user.registered":
         site_daily_add(day=day, users_registered=1)
+
+
+# --- the event store's bookkeeping -------------------------------------------------------
+
+
+@transaction.atomic
+def event_mark_dispatched(*, event_id) -> None:
+    """Its consumers' jobs are queued: the outbox relay leaves it alone from now on."""
+    Event.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
+        dispatched_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def consumed_event_record(*, consumer: str, event_id) -> bool:
+    """Mark the event consumed by `consumer`; False if it already was. Called in the
+    consumer's transaction, so the mark and the consumer's effects commit together."""
+    _, created = ConsumedEvent.objects.get_or_create(consumer=consumer, event_id=event_id)
+    return created
+
+
+@transaction.atomic
+def event_delete_many(*, event_ids: list) -> None:
+    """Delete events with their consumers' marks (their webhook deliveries cascade)."""
+    Event.objects.filter(pk__in=event_ids).delete()
+    ConsumedEvent.objects.filter(event_id__in=event_ids).delete()

@@ -5,6 +5,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from blog.models import Category, Comment, CommentStatus, Post, Revision, Tag
+from blog.selectors import comments as comment_selectors
+from blog.selectors import posts as post_selectors
+from blog.selectors import taxonomy as taxonomy_selectors
 from blog.services import comments as comment_services
 from blog.services import posts as post_services
 from blog.services import taxonomy as taxonomy_services
@@ -46,7 +49,7 @@ class PostAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tag_list"].initial = ", ".join(
-                self.instance.tags.values_list("name", flat=True)
+                post_selectors.post_tag_names(post=self.instance)
             )
 
     def clean_tag_list(self):
@@ -112,7 +115,7 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
         tags = form.cleaned_data["tag_list"]
         try:
             if change:
-                original = Post.objects.get(pk=obj.pk)
+                original = post_selectors.post_get_by_id(post_id=obj.pk)
                 changes = {n: v for n, v in data.items() if n in form.changed_data}
                 if "tag_list" in form.changed_data:
                     changes["tags"] = tags
@@ -158,7 +161,7 @@ class PendingFirst(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "pending":
-            return queryset.filter(status=CommentStatus.PENDING)
+            return comment_selectors.comment_filter_pending(queryset=queryset)
         return queryset
 
 
@@ -217,12 +220,17 @@ class TaxonomyAdminMixin:
     def _service(self, action):
         return getattr(taxonomy_services, f"{self.kind}_{action}")
 
+    def _current(self, obj):
+        """The object as stored, before the form's changes (`<kind>_get_by_id`)."""
+        get_by_id = getattr(taxonomy_selectors, f"{self.kind}_get_by_id")
+        return get_by_id(**{f"{self.kind}_id": obj.pk})
+
     def save_model(self, request, obj, form, change):
         data = {n: v for n, v in form.cleaned_data.items() if n in ("name", "slug", "description")}
         try:
             if change:
                 changes = {n: v for n, v in data.items() if n in form.changed_data}
-                current = type(obj).objects.get(pk=obj.pk)
+                current = self._current(obj)
                 saved = self._service("update")(
                     **{self.kind: current}, actor=request.user, **changes
                 )

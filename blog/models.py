@@ -117,7 +117,8 @@ class Revision(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return f"{self.post_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+        # Each row of the post's revision inline starts with this: say what it is.
+        return f"Revision of “{self.title}”, {self.created_at:%Y-%m-%d %H:%M} UTC"
 
 
 class Comment(models.Model):

@@ -3,7 +3,8 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from blog.models import Category, Post, PostStatus
+from blog.selectors.posts import post_sitemap_list
+from blog.selectors.taxonomy import category_sitemap_list
 
 
 class PostSitemap(Sitemap):
@@ -11,7 +12,7 @@ class PostSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Post.objects.filter(status=PostStatus.PUBLISHED).order_by("-published_at", "-id")
+        return post_sitemap_list()
 
     def lastmod(self, post):
         return post.updated_at
@@ -21,7 +22,7 @@ class CategorySitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return Category.objects.order_by("name")
+        return category_sitemap_list()
 
     def location(self, category):
         return reverse("blog:category-page", kwargs={"slug": category.slug})

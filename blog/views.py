@@ -4,9 +4,8 @@ the frontend. The API is the main interface; these pages only read."""
 from django.http import Http404
 from django.shortcuts import render
 
-from blog.models import PostStatus
-from blog.selectors.posts import post_get_visible, post_latest_published
-from blog.selectors.taxonomy import category_get
+from blog.selectors.posts import post_get_published, post_latest_published
+from blog.selectors.taxonomy import category_page_get
 from config.cache.pages import cached_page
 
 
@@ -17,16 +16,16 @@ def home_page(request):
 
 @cached_page("pages")
 def post_page(request, slug):
-    post = post_get_visible(slug=slug, user=None)
-    if post is None or post.status != PostStatus.PUBLISHED:
+    post = post_get_published(slug=slug)
+    if post is None:
         raise Http404
     return render(request, "blog/post.html", {"post": post})
 
 
 @cached_page("pages")
 def category_page(request, slug):
-    category = category_get(slug=slug)
-    if category is None:
+    page = category_page_get(slug=slug, limit=50)
+    if page is None:
         raise Http404
-    posts = post_latest_published(limit=50, category=category)
-    return render(request, "blog/category.html", {"category": category, "posts": posts})
+    context = {"category": page.category, "posts": page.posts}
+    return render(request, "blog/category.html", context)

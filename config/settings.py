@@ -1,7 +1,7 @@
 """One settings tree for every environment; environments differ by environment variables.
 
-The embedded default (no DATABASE_URL / REDIS_URL) runs on SQLite with the local-memory
-cache and in-process jobs; production sets the URLs of PostgreSQL and Redis.
+The embedded default (no DATABASE_URL / REDIS_URL) runs on SQLite with a file cache and
+in-process jobs; production sets the URLs of PostgreSQL and Redis.
 """
 
 from datetime import timedelta
@@ -132,7 +132,7 @@ DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
-# Cache: Redis through django-redis when REDIS_URL is set, else local memory.
+# Cache: Redis through django-redis when REDIS_URL is set, else files in var/cache/.
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -162,8 +162,11 @@ else:
     }
 # The cache module (config/cache/): freshness per namespace family (the part of a
 # namespace before ":"), the stale copy kept for stampedes, counters, encryption keys.
+# `stats` (the editors' statistics and dashboard) is never invalidated: its TTL is how old
+# those figures may be.
 CACHE_TTLS = env_int_map(
-    "CACHE_TTLS", "posts=60,post=300,categories=300,tags=300,taxonomy=300,user=300,users=300"
+    "CACHE_TTLS",
+    "posts=60,post=300,categories=300,tags=300,taxonomy=300,user=300,users=300,stats=30",
 )
 CACHE_DEFAULT_TTL = env_int("CACHE_DEFAULT_TTL", 300)
 CACHE_STALE_SECONDS = env_int("CACHE_STALE_SECONDS", 300)
@@ -174,7 +177,8 @@ CACHE_STATS_FLUSH_SECONDS = env_int("CACHE_STATS_FLUSH_SECONDS", 5)
 CACHE_DEGRADED_LOG_SECONDS = env_int("CACHE_DEGRADED_LOG_SECONDS", 60)
 # After a Redis error a process skips Redis for this long (a circuit breaker).
 CACHE_CIRCUIT_SECONDS = env_int("CACHE_CIRCUIT_SECONDS", 5)
-# Public reads (posts, categories, tags, profiles) served from the cache; 0: always the DB.
+# Reads served from the cache (posts, categories, tags, profiles, one's own profile, the
+# editors' statistics); 0: always the DB.
 CACHE_READS = env_bool("CACHE_READS", True)
 # Comma-separated; the first encrypts, all decrypt (rotation: prepend the new key).
 CACHE_ENCRYPTION_KEYS = env_list("CACHE_ENCRYPTION_KEYS", "") or [SECRET_KEY]
@@ -203,6 +207,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # Public URL of the site, for links in feeds, e-mails and the API's `url` fields.
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
+# The site's name, in the admin's header and title (config/urls.py).
+SITE_NAME = env("SITE_NAME", "Blog")
 
 FEED_SIZE = env_int("FEED_SIZE", 20)
 

@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from analytics.admin_views import analytics_dashboard
 from blog.feeds import LatestPostsAtomFeed, LatestPostsFeed
@@ -8,6 +11,10 @@ from blog.sitemaps import sitemaps
 from config.cache.pages import cached_page
 from config.observability.health_views import HealthView, liveness
 from config.observability.metrics.views import metrics_view
+
+# The admin says whose it is, instead of "Django administration".
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = f"{settings.SITE_NAME} admin"
 
 urlpatterns = [
     # Before the admin's own URLs, whose catch-all would answer 404.
@@ -22,6 +29,8 @@ urlpatterns = [
     # Prometheus's default path; a token or an allowed network (observability/metrics/views.py).
     path("metrics", metrics_view, name="metrics"),
     path("sitemap.xml", cached_page("feeds")(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
+    # Browsers ask for /favicon.ico on every page they show (the admin's, the API docs').
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("blog.urls")),
 ]
 

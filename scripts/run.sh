@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Start the whole system with demo content. Embedded default (SQLite, local-memory cache,
-# in-process jobs) unless DATABASE_URL / REDIS_URL are set; then PostgreSQL, Redis and
-# real Celery workers.
+# Start the whole system with demo content. Embedded default (SQLite, a file cache in
+# var/cache/, in-process jobs) unless DATABASE_URL / REDIS_URL are set; then PostgreSQL,
+# Redis and real Celery workers. Development only: DJANGO_DEBUG is on.
+#
+# The terminal shows a few lines, then the banner once the server answers; the
+# migrations' and the demo seed's output (its e-mails, printed by the console e-mail
+# backend) go to var/setup.log. Ctrl-C stops everything this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -10,35 +14,69 @@ export DJANGO_DEBUG=${DJANGO_DEBUG:-1}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
+URL="http://$HOST:$PORT"
 
-python scripts/check_services.py
-python manage.py migrate --no-input
-python manage.py seed_demo
+port_open() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
+if port_open; then
+  echo "Something already listens on $HOST:$PORT; stop it or choose another PORT=." >&2
+  exit 1
+fi
+
+python scripts/check_services.py --create-database
 
 mkdir -p var
+setup_log=var/setup.log
+# Runs a setup step with its output in the log; on failure, shows the end of it.
+step() {
+  local what=$1
+  shift
+  echo "== $what"
+  if ! "$@" >>"$setup_log" 2>&1; then
+    tail -n 30 "$setup_log" >&2
+    echo "$what failed; the whole output is in $setup_log" >&2
+    exit 1
+  fi
+}
+: >"$setup_log"
+step "migrating the database" python manage.py migrate --no-input
+step "loading the demo content (once)" python manage.py seed_demo
+
 pids=()
 cleanup() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 if [ -n "${REDIS_URL:-}" ]; then
   celery -A config worker --loglevel=INFO -Q critical,high,default,low > var/worker.log 2>&1 &
   pids+=($!)
-  jobs_mode="Celery worker on $REDIS_URL (log: var/worker.log)"
+  jobs_mode="Celery worker on Redis (log: var/worker.log)"
+  cache_mode="Redis"
 else
   jobs_mode="in-process (no REDIS_URL)"
+  cache_mode="files in var/cache/ (no REDIS_URL)"
 fi
 # The beat sends periodic jobs (scheduled publishing); in the embedded default it runs
 # them itself, in-process.
 celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule > var/beat.log 2>&1 &
 pids+=($!)
 
-cat <<INFO
+if [ -n "${DATABASE_URL:-}" ]; then
+  # The password, if any, stays off the terminal.
+  database="PostgreSQL $(sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#' <<<"$DATABASE_URL")"
+else
+  database="SQLite (var/db.sqlite3)"
+fi
 
-  Blog platform is starting on http://$HOST:$PORT/
-    API docs     http://$HOST:$PORT/api/v1/docs/
-    Admin        http://$HOST:$PORT/admin/
-    Feeds        http://$HOST:$PORT/feeds/rss/  http://$HOST:$PORT/feeds/atom/
-    Database     $(python -c "from django.conf import settings; import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings'); django.setup(); print(settings.DATABASES['default']['ENGINE'].rsplit('.',1)[-1])")
+banner() {
+  cat <<INFO
+
+  Blog platform is running on $URL/  (development mode: DJANGO_DEBUG is on)
+    API docs     $URL/api/v1/docs/
+    Admin        $URL/admin/   (analytics dashboard: $URL/admin/dashboard/)
+    Health       $URL/health/
+    Feeds        $URL/feeds/rss/  $URL/feeds/atom/
+    Database     $database
+    Cache        $cache_mode
     Jobs         $jobs_mode
+    Setup log    $setup_log
 
   Demo logins (password for all: demo-pass-2026!)
     admin   (admin role, superuser)
@@ -46,5 +84,20 @@ cat <<INFO
     author  (author)
     reader  (reader)
 
+  Stop with Ctrl-C (stops the server, the beat and the worker).
+
 INFO
+}
+# Printed once the server answers, so that it comes after runserver's own start-up lines.
+(
+  for _ in $(seq 1 240); do
+    if port_open; then
+      banner
+      exit 0
+    fi
+    sleep 0.25
+  done
+  echo "The server did not answer on $URL within a minute." >&2
+) &
+pids+=($!)
 python manage.py runserver "$HOST:$PORT"

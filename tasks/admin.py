@@ -3,9 +3,8 @@
 from django.contrib import admin, messages
 
 from config.admin import RoleAdminMixin
-from config.errors import DomainError
 from tasks import services
-from tasks.models import JobRecord, JobStatus
+from tasks.models import JobRecord
 
 
 class ReadOnlyAdminMixin(RoleAdminMixin):
@@ -47,16 +46,11 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Retry the selected failed jobs (same arguments)")
     def retry_failed(self, request, queryset):
-        done, skipped = 0, []
-        for record in queryset.filter(status=JobStatus.FAILED):
-            try:
-                services.job_retry(job_id=record.pk, actor=request.user)
-                done += 1
-            except DomainError as exc:
-                skipped.append(f"{record.name} {record.pk}: {exc.message}")
-        ignored = queryset.exclude(status=JobStatus.FAILED).count()
-        self.message_user(request, f"{done} job(s) queued again.")
-        if ignored:
-            self.message_user(request, f"{ignored} job(s) not failed: left alone.", messages.INFO)
-        if skipped:
-            self.message_user(request, "; ".join(skipped), messages.WARNING)
+        outcome = services.job_retry_many(jobs=queryset, actor=request.user)
+        self.message_user(request, f"{len(outcome.retried)} job(s) queued again.")
+        if outcome.not_failed:
+            message = f"{outcome.not_failed} job(s) not failed: left alone."
+            self.message_user(request, message, messages.INFO)
+        if outcome.refused:
+            refusals = [f"{record.name} {record.pk}: {why}" for record, why in outcome.refused]
+            self.message_user(request, "; ".join(refusals), messages.WARNING)

@@ -16,13 +16,16 @@ the outcome of a later one.
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery import current_app
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from config.errors import ConflictError, NotFoundError
+from accounts.models import User
+from config.errors import ConflictError, DomainError, NotFoundError
 from config.events.bus import REDACTED, redact
 from tasks.models import FINISHED_STATUSES, JobRecord, JobStatus
 from tasks.selectors import valid_uuid
@@ -254,6 +257,26 @@ def job_retry(*, job_id, actor=None) -> JobRecord:
         "job.retried", extra={"job_id": str(record.pk), "actor_id": getattr(actor, "pk", None)}
     )
     return record
+
+
+@dataclass(frozen=True)
+class JobRetries:
+    retried: list[JobRecord]
+    refused: list[tuple[JobRecord, str]]  # failed jobs that cannot be retried, and why
+    not_failed: int  # selected jobs left alone: only failed jobs are retried
+
+
+def job_retry_many(*, jobs: QuerySet[JobRecord], actor: User | None = None) -> JobRetries:
+    """Retry the failed jobs among `jobs` (the admin's bulk action), each by `job_retry`
+    in its own transaction: one that cannot be retried holds back none of the others."""
+    not_failed = jobs.exclude(status=JobStatus.FAILED).count()
+    retried, refused = [], []
+    for record in jobs.filter(status=JobStatus.FAILED):
+        try:
+            retried.append(job_retry(job_id=record.pk, actor=actor))
+        except DomainError as exc:
+            refused.append((record, exc.message))
+    return JobRetries(retried=retried, refused=refused, not_failed=not_failed)
 
 
 def _send_again(task, job_id, args, kwargs, queue):

@@ -3,8 +3,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from config import cache as cache_module
+from config.cache import invalidation as cache_invalidation
 from config.celery import app as celery_app
+from config.redis.circuit import redis_circuit
 from tests import factories
 
 
@@ -12,12 +13,12 @@ from tests import factories
 def _clean_cache():
     # Throttle counters and cached values must not leak from one test to the next, nor
     # the circuit a test with a dead Redis opened.
-    cache_module._degradation.close()
-    cache_module._missed_invalidations.clear()
+    redis_circuit.close()
+    cache_invalidation._missed_invalidations.clear()
     cache.clear()
     yield
-    cache_module._degradation.close()
-    cache_module._missed_invalidations.clear()
+    redis_circuit.close()
+    cache_invalidation._missed_invalidations.clear()
     cache.clear()
 
 

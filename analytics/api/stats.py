@@ -1,11 +1,14 @@
-"""`GET /api/v1/admin/stats/`: the site's numbers for editors."""
+"""`GET /api/v1/admin/stats/`: the site's numbers for editors; `GET
+/api/v1/posts/{slug}/stats/`: a post's, for its author and editors."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from analytics.selectors import site_stats
+from analytics.selectors import post_stats_for_editor, site_stats
 from config.api.permissions import IsEditor
 
 
@@ -69,3 +72,29 @@ class SiteStatsView(APIView):
     @extend_schema(responses=SiteStatsSerializer, operation_id="admin_stats_retrieve")
     def get(self, request):
         return Response(SiteStatsSerializer(site_stats()).data)
+
+
+class DailyStatsSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    views = serializers.IntegerField()
+    comments = serializers.IntegerField()
+
+
+class PostStatsSerializer(serializers.Serializer):
+    view_count = serializers.IntegerField()
+    comment_count = serializers.IntegerField()
+    daily = DailyStatsSerializer(many=True)
+
+
+# Under the posts' URLs and schema tag, but analytics': the blog does not import analytics.
+class PostStatsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=PostStatsSerializer, operation_id="posts_stats_retrieve", tags=["posts"]
+    )
+    def get(self, request, slug):
+        stats = post_stats_for_editor(slug=slug, user=request.user)
+        if stats is None:
+            raise Http404
+        return Response(PostStatsSerializer(stats).data)

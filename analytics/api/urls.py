@@ -1,6 +1,6 @@
 """Routes of the analytics API (admin endpoints)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from analytics.api import events, reports, stats, webhooks
@@ -22,5 +22,7 @@ urlpatterns = [
         reports.ReportDownloadView.as_view(),
         name="admin-reports-download",
     ),
+    # The slug pattern of the posts' routes (`PostViewSet.lookup_value_regex`).
+    re_path(r"^posts/(?P<slug>[^/]+)/stats/$", stats.PostStatsView.as_view(), name="post-stats"),
     *router.urls,
 ]

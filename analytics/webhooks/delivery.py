@@ -29,7 +29,7 @@ def _iso(value) -> str:
 
 
 def webhook_payload(event: Event) -> bytes:
-    """The body of a delivery: the event as API.md describes it, compact JSON."""
+    """The body of a delivery: the event as docs/api.md describes it, compact JSON."""
     document = {
         "id": str(event.pk),
         "type": event.type,

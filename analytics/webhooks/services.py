@@ -3,9 +3,11 @@ try does is `attempts`)."""
 
 import logging
 import secrets
+from collections.abc import Iterable
 
 from django.db import transaction
 
+from accounts.models import User
 from analytics.models import (
     DeliveryStatus,
     Event,
@@ -102,6 +104,18 @@ def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None
         "webhook_subscription.deleted",
         extra={"subscription_id": subscription_id, "actor_id": getattr(actor, "pk", None)},
     )
+
+
+@transaction.atomic
+def webhook_subscription_set_active_many(
+    *, subscriptions: Iterable[WebhookSubscription], is_active: bool, actor: User | None = None
+) -> int:
+    """Switch several subscriptions on or off (the admin's actions); returns how many."""
+    count = 0
+    for subscription in subscriptions:
+        webhook_subscription_update(subscription=subscription, actor=actor, is_active=is_active)
+        count += 1
+    return count
 
 
 def _queue_delivery_callback(delivery_id: int):

@@ -76,18 +76,6 @@ class RevisionSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "body", "created_at", "author"]
 
 
-class DailyStatsSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    views = serializers.IntegerField()
-    comments = serializers.IntegerField()
-
-
-class PostStatsSerializer(serializers.Serializer):
-    view_count = serializers.IntegerField()
-    comment_count = serializers.IntegerField()
-    daily = DailyStatsSerializer(many=True)
-
-
 class CommentSerializer(serializers.ModelSerializer):
     post = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     author = AuthorSerializer(read_only=True)

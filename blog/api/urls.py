@@ -1,18 +1,20 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from blog.api import views
+from blog.api.views.comments import CommentViewSet, PostCommentListView
+from blog.api.views.posts import PostViewSet
+from blog.api.views.taxonomy import CategoryViewSet, TagViewSet
 
 router = SimpleRouter()
-router.register("posts", views.PostViewSet, basename="posts")
-router.register("comments", views.CommentViewSet, basename="comments")
-router.register("categories", views.CategoryViewSet, basename="categories")
-router.register("tags", views.TagViewSet, basename="tags")
+router.register("posts", PostViewSet, basename="posts")
+router.register("comments", CommentViewSet, basename="comments")
+router.register("categories", CategoryViewSet, basename="categories")
+router.register("tags", TagViewSet, basename="tags")
 
 urlpatterns = [
     path(
         "posts/<str:slug>/comments/",
-        views.PostCommentListView.as_view(),
+        PostCommentListView.as_view(),
         name="post-comments",
     ),
     *router.urls,

@@ -1,9 +1,12 @@
 """Reads on comments: what a caller may see of a post's thread, the moderation queue."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
+from accounts.models import User
 from blog.filters import CommentFilter
 from blog.models import Comment, CommentStatus, Post
+from blog.selectors.posts import post_get_visible
 from config.db.filtering import apply_filterset
 from config.errors import InvalidInput
 
@@ -31,9 +34,23 @@ def comment_list_for_post(*, post: Post, user, status: str | None = None) -> Que
     return qs.filter(visible)
 
 
+def comment_thread_of(
+    *, slug: str, user: User | AnonymousUser | None, status: str | None = None
+) -> QuerySet[Comment] | None:
+    """`comment_list_for_post` of the post with that slug; None if the caller cannot see
+    the post."""
+    post = post_get_visible(slug=slug, user=user)
+    return None if post is None else comment_list_for_post(post=post, user=user, status=status)
+
+
 def comment_moderation_queue(*, params) -> QuerySet[Comment]:
     """Every comment on every post, newest first, for editors."""
     return apply_filterset(CommentFilter, params, _base().order_by("-created_at", "-id"))
+
+
+def comment_filter_pending(*, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+    """The comments of `queryset` waiting for moderation (the admin's queue filter)."""
+    return queryset.filter(status=CommentStatus.PENDING)
 
 
 def comment_get_visible(*, comment_id, user) -> Comment | None:

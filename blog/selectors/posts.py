@@ -8,10 +8,11 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
 
+from accounts.models import User
 from blog.filters import PostFilter
 from blog.models import Post, PostStatus, Revision
 from config.db.filtering import apply_filterset, check_ordering
-from config.errors import InvalidInput
+from config.errors import InvalidInput, PermissionDeniedError
 
 # Orderings the API offers, as ORM orderings. The first field is the cursor's position;
 # `-id` breaks ties so that the order is total.
@@ -55,6 +56,34 @@ def post_is_visible_to(*, post: Post, user) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return user.is_editor or post.author_id == user.pk
+
+
+def post_check_can_edit(*, post: Post, actor: User) -> None:
+    """Raise PermissionDeniedError unless `actor` may change the post (and see its
+    revisions and statistics): its author, if still an author, and editors."""
+    if not (actor.is_editor or (post.author_id == actor.pk and actor.is_author)):
+        raise PermissionDeniedError("Only the post's author and editors may change it.")
+
+
+def post_get_editable(*, slug: str, user: User) -> Post | None:
+    """The post, for a signed-in caller who may change it; None when they cannot even see
+    it (a 404, which hides a draft's existence); PermissionDeniedError when they only
+    see it."""
+    post = post_get_visible(slug=slug, user=user)
+    if post is not None:
+        post_check_can_edit(post=post, actor=user)
+    return post
+
+
+def post_get_published(*, slug: str) -> Post | None:
+    """A published post, for the public pages (whoever asks)."""
+    return post_base_queryset().filter(slug=slug, status=PostStatus.PUBLISHED).first()
+
+
+def post_get_by_id(*, post_id: int) -> Post:
+    """The post as stored now, whatever its status (the admin's "before" of an edit);
+    raises Post.DoesNotExist."""
+    return Post.objects.get(pk=post_id)
 
 
 def post_cache_namespaces(*, slug: str) -> list[str]:
@@ -128,6 +157,22 @@ def post_list(*, user, params) -> QuerySet[Post]:
 
 def post_revisions(*, post: Post) -> QuerySet[Revision]:
     return post.revisions.select_related("author").order_by("-created_at", "-id")
+
+
+def post_revisions_for_editor(*, slug: str, user: User) -> QuerySet[Revision] | None:
+    """A post's revisions, newest first, for whoever may change it (`post_get_editable`:
+    None, or PermissionDeniedError, otherwise)."""
+    post = post_get_editable(slug=slug, user=user)
+    return None if post is None else post_revisions(post=post)
+
+
+def post_sitemap_list() -> QuerySet[Post]:
+    """Every published post, newest first, for the sitemap (which pages through it)."""
+    return Post.objects.filter(status=PostStatus.PUBLISHED).order_by("-published_at", "-id")
+
+
+def post_tag_names(*, post: Post) -> list[str]:
+    return list(post.tags.values_list("name", flat=True))
 
 
 def post_scheduled_due_count(*, now) -> int:

@@ -1,9 +1,12 @@
 """Reads on categories and tags, with the number of their published posts."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 
 from blog.filters import CategoryFilter, TagFilter
-from blog.models import Category, PostStatus, Tag
+from blog.models import Category, Post, PostStatus, Tag
+from blog.selectors.posts import post_latest_published
 from config.db.filtering import apply_filterset, check_ordering
 
 _ORDERINGS = {"name": ("name", "id"), "-post_count": ("-post_count", "name")}
@@ -21,6 +24,34 @@ def category_list(*, params) -> QuerySet[Category]:
 
 def category_get(*, slug: str) -> Category | None:
     return category_queryset().filter(slug=slug).first()
+
+
+def category_get_by_id(*, category_id: int) -> Category:
+    """The category as stored now (the admin's "before" of an edit); raises DoesNotExist."""
+    return Category.objects.get(pk=category_id)
+
+
+def category_sitemap_list() -> QuerySet[Category]:
+    return Category.objects.order_by("name")
+
+
+@dataclass(frozen=True)
+class CategoryPage:
+    category: Category
+    posts: QuerySet[Post]
+
+
+def category_page_get(*, slug: str, limit: int = 50) -> CategoryPage | None:
+    """A category with its latest published posts (the server-rendered page), or None."""
+    category = category_get(slug=slug)
+    if category is None:
+        return None
+    return CategoryPage(category, post_latest_published(limit=limit, category=category))
+
+
+def tag_get_by_id(*, tag_id: int) -> Tag:
+    """The tag as stored now (the admin's "before" of an edit); raises DoesNotExist."""
+    return Tag.objects.get(pk=tag_id)
 
 
 def tag_list(*, params) -> QuerySet[Tag]:

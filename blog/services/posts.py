@@ -13,18 +13,13 @@ from django.utils import timezone
 from accounts.models import User
 from blog.models import Category, Post, PostStatus, Revision, Tag
 from blog.rendering import make_excerpt, reading_time_minutes, render_markdown
-from blog.selectors.posts import post_etag
+from blog.selectors.posts import post_check_can_edit, post_etag
 from blog.services.common import make_slug, save_with_unique_slug
 from config.errors import ConflictError, InvalidInput, PermissionDeniedError, PreconditionFailed
 from config.events.bus import publish
 
 _EDITABLE = {"title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at"}
 _CREATE_STATUSES = {PostStatus.DRAFT, PostStatus.PUBLISHED}
-
-
-def post_check_can_edit(*, post: Post, actor: User) -> None:
-    if not (actor.is_editor or (post.author_id == actor.pk and actor.is_author)):
-        raise PermissionDeniedError("Only the post's author and editors may change it.")
 
 
 def _render(post: Post) -> None:
@@ -328,10 +323,3 @@ def post_publish_due(*, now: datetime | None = None, batch_size: int = 100) -> l
                 published.append(post.pk)
         if len(due) < batch_size:
             return published
-
-
-def post_count_view(*, post_id: int, slug: str) -> None:
-    """Count one view of a published post: a `post.viewed` event, not stored one row per
-    view; the view counter (`analytics.receivers.count_post_view`) does the counting.
-    Ids, not the post: a view served from the cache loads no post."""
-    publish("post.viewed", aggregate_id=post_id, data={"slug": slug}, store=False)

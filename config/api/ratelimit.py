@@ -11,28 +11,24 @@ Degraded mode, when Redis does not answer: the limiter falls back to a window ke
 this process's memory, with the same rates. Every scope stays limited (login,
 registration, comments, the API as a whole); the effective limit becomes the rate times
 the number of web processes, and the history starts afresh. Each fallback is counted
-(`ratelimit_stats()["degraded"]`) and logged as a warning at most once per
-`CACHE_DEGRADED_LOG_SECONDS` per process. Once Redis answers again the shared window is
-used again.
+(`ratelimit_stats()["degraded"]`); the Redis error is counted and logged (at most once
+per `CACHE_DEGRADED_LOG_SECONDS`) by the circuit breaker every user of Redis shares
+(`config.redis`), which then skips Redis for `CACHE_CIRCUIT_SECONDS`. Once Redis answers
+again the shared window is used again.
 
 Without Redis at all (the embedded default, local-memory cache) callers keep Django's
-cache, which is per process anyway (`is_redis()` is false).
+cache, which is per process anyway (`redis_enabled()` is false).
 """
 
-import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
-from redis.exceptions import RedisError
 
-from config.cache import cache_available, cache_unavailable, is_redis
-
-logger = logging.getLogger(__name__)
+from config.redis.client import RedisUnavailable, redis_run
 
 # Returns {1, count} when the hit is recorded, {0, count, oldest score} when refused.
 # Scores travel as strings: Lua numbers would come back truncated to integers.
@@ -87,52 +83,39 @@ class _LocalWindows:
             self.windows.clear()
 
 
-class _Degradation:
+class _Fallbacks:
+    """How many decisions this process took without Redis."""
+
     def __init__(self):
         self.lock = threading.Lock()
         self.count = 0
-        self.logged_at = float("-inf")
 
-    def record(self, exc: BaseException) -> None:
+    def add(self) -> None:
         with self.lock:
             self.count += 1
-            now = time.monotonic()
-            if now - self.logged_at < settings.CACHE_DEGRADED_LOG_SECONDS:
-                return
-            self.logged_at = now
-        logger.warning(
-            "rate limiter: Redis unavailable (%s: %s); limiting per process until it answers",
-            type(exc).__name__,
-            exc,
-        )
 
 
 _local = _LocalWindows()
-_degradation = _Degradation()
-
-
-def _redis():
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
+_fallbacks = _Fallbacks()
 
 
 def hit(key: str, limit: int, duration: float, now: float | None = None) -> Decision:
     """Count one request against `key` (at most `limit` in `duration` seconds)."""
     now = time.time() if now is None else now
-    if not cache_available():  # Redis failed a moment ago (config.cache's circuit)
-        with _degradation.lock:
-            _degradation.count += 1
-        return _local.hit(key, limit, duration, now)
-    try:
-        client = _redis()
-        result = client.register_script(_SLIDING_WINDOW)(
+
+    def sliding_window(redis):
+        return redis.register_script(_SLIDING_WINDOW)(
             keys=[cache.make_key(f"ratelimit:{key}")],
             args=[repr(now), duration, limit, f"{now!r}:{uuid.uuid4().hex[:8]}"],
         )
-    except (RedisError, OSError) as exc:
-        _degradation.record(exc)
-        cache_unavailable("rate limiter", exc)
+
+    try:
+        result = redis_run(
+            "rate limiter: Redis unavailable, limiting per process until it answers",
+            sliding_window,
+        )
+    except RedisUnavailable:  # failed now, or a moment ago (the circuit is open)
+        _fallbacks.add()
         return _local.hit(key, limit, duration, now)
     if result[0]:
         return Decision(True, None)
@@ -142,7 +125,7 @@ def hit(key: str, limit: int, duration: float, now: float | None = None) -> Deci
 
 def ratelimit_stats() -> dict:
     """This process's count of decisions taken without Redis."""
-    return {"degraded": _degradation.count}
+    return {"degraded": _fallbacks.count}
 
 
 def ratelimit_reset_local() -> None:
@@ -150,4 +133,4 @@ def ratelimit_reset_local() -> None:
     _local.clear()
 
 
-__all__ = ["Decision", "hit", "is_redis", "ratelimit_reset_local", "ratelimit_stats"]
+__all__ = ["Decision", "hit", "ratelimit_reset_local", "ratelimit_stats"]

@@ -15,6 +15,7 @@ from rest_framework.throttling import (
 )
 
 from config.api import ratelimit
+from config.redis.client import redis_enabled
 
 
 class SharedRateThrottle(SimpleRateThrottle):
@@ -22,7 +23,7 @@ class SharedRateThrottle(SimpleRateThrottle):
     class in the subclasses below, so ScopedRateThrottle still picks the view's scope."""
 
     def allow_request(self, request, view):
-        if not ratelimit.is_redis():
+        if not redis_enabled():
             return super().allow_request(request, view)
         if self.rate is None:
             return True

@@ -9,11 +9,10 @@ statuses are never cached; a 404 must not hide a post published a moment later.
 import functools
 import hashlib
 
-from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 
 from config.api.conditional import etag_matches, request_key
-from config.cache import cache_read
+from config.cache.reads import cache_read, reads_cached
 
 # Set again on every response by the middleware, or personal: never replayed.
 _NOT_STORED = frozenset({"set-cookie", "content-length", "x-request-id"})
@@ -23,7 +22,7 @@ def cached_page(family: str, depends_on: tuple[str, ...] = ("posts",)):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method not in ("GET", "HEAD") or not settings.CACHE_READS:
+            if request.method not in ("GET", "HEAD") or not reads_cached():
                 return view(request, *args, **kwargs)
             uncached = {}
 

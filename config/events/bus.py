@@ -11,16 +11,14 @@ Services call `publish()` inside their transaction. Two signals carry the event:
   Receivers: activity log, cache invalidation, view counter, outbox dispatch of jobs.
 
 Event types and their payloads are declared by the apps that publish them
-(`<app>/events.py`, in `config.events.registry`).
+(`<app>/events.py`, in `config.events.registry`). Payloads are redacted
+(`config.observability.redaction.redact`) before anything sees them.
 """
 
-import ipaddress
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -29,6 +27,11 @@ from django.utils import timezone
 from config.events.registry import EVENT_TYPES
 from config.observability.metrics.instruments import receiver_name
 from config.observability.metrics.shared import count_event, count_receiver_failure
+
+# The payload policy; callers that record jobs (tasks.base, tasks.services) import it from
+# here too.
+from config.observability.redaction import REDACTED as REDACTED
+from config.observability.redaction import redact
 from config.observability.request_context import get_request_id
 
 logger = logging.getLogger(__name__)
@@ -39,61 +42,6 @@ event_recorded = Signal()
 # (Receivers filter on `event.type`: Django matches senders by identity, not equality.)
 event_committed = Signal()
 
-# Key words whose values are personal or secret, wherever they appear in a payload. A key
-# is split into words (snake_case, kebab-case, camelCase) and matched word by word, so
-# `author_id` or `publish_at` stay while `userEmail`, `new_password1` or `client_ip` go.
-_SECRET_WORDS = frozenset(
-    {
-        "password", "passwd", "pass", "pwd", "passphrase", "token", "secret", "email",
-        "mail", "ip", "ipaddress", "addr", "auth", "authorization", "cookie", "session",
-        "sessionid", "apikey", "credential", "credentials", "otp",
-    }
-)  # fmt: skip
-_SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key")})
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_BEARER = re.compile(r"\bBearer\s+\S+", re.I)
-_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
-# Candidates only: an address is redacted when `ipaddress` accepts it, so a time of day
-# ("10:00:00") or a version number that is no address stays as it is.
-_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
-_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?![\w:])")
-REDACTED = "[redacted]"
-
-
-def _is_secret_key(key: str) -> bool:
-    words = re.findall(r"[a-z]+", _CAMEL.sub(r"\1_\2", key).lower())
-    return any(w in _SECRET_WORDS for w in words) or any(
-        pair in _SECRET_PAIRS for pair in zip(words, words[1:], strict=False)
-    )
-
-
-def _redact_address(match: re.Match) -> str:
-    try:
-        ipaddress.ip_address(match.group(0))
-    except ValueError:
-        return match.group(0)
-    return REDACTED
-
-
-def redact(value: Any) -> Any:
-    """Strip personal data from a payload: values under secret or personal keys, and
-    e-mail addresses, IP addresses and bearer tokens anywhere in a string."""
-    if isinstance(value, dict):
-        return {
-            str(k): (REDACTED if _is_secret_key(str(k)) else redact(v)) for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [redact(v) for v in value]
-    if isinstance(value, str):
-        value = _EMAIL.sub(REDACTED, value)
-        value = _BEARER.sub(REDACTED, value)
-        value = _JWT.sub(REDACTED, value)
-        value = _IPV4.sub(_redact_address, value)
-        return _IPV6.sub(_redact_address, value)
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return redact(str(value))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ is given the checks to run. `health_checks()` decides them from the settings at 
 so the view (`/health/`), the library's `health_check` command and our `manage.py health`
 run the same list.
 
+Every check answers under a stable name (`database`, `cache`, `storage`, `migrations`,
+`redis`, `broker`, `workers`): the library names a result by the check's repr, which for
+some checks holds a memory address (`WorkerPing(app=<Celery blog at 0x7f...>)`) or
+connection details, and monitoring matches on those keys.
+
 A check whose class says `critical = False` is reported (as a warning) but does not turn
 the answer into a 500: `/health/` is what a load balancer or orchestrator acts on, and a
 missing Celery worker must not take healthy web processes out of rotation. Jobs wait in
@@ -30,6 +35,8 @@ from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from redis.asyncio import Redis as AsyncRedis
 
+from config.redis.client import redis_async_client_for_url
+
 # A health probe answers in about a second or reports the part as down; the web process's
 # own timeouts (0.5 s for Redis) are shorter still.
 REDIS_TIMEOUT_SECONDS = 1.0
@@ -41,14 +48,51 @@ def is_critical(check: HealthCheck) -> bool:
     return getattr(check, "critical", True)
 
 
-@dataclasses.dataclass
-class CacheCheck(Cache):
+class NamedCheck:
+    """First base of every check here: its repr (the key of its result in every format of
+    `/health/` and in `manage.py health`) and its OpenMetrics labels are its `name`."""
+
+    name: typing.ClassVar[str]
+
+    def __repr__(self) -> str:
+        return self.name
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"check": self.name}
+
+
+@dataclasses.dataclass(repr=False)
+class DatabaseCheck(NamedCheck, Database):
+    """The default database answers a query."""
+
+    name: typing.ClassVar[str] = "database"
+
+
+@dataclasses.dataclass(repr=False)
+class StorageCheck(NamedCheck, Storage):
+    """The default storage writes, reads and deletes a file (reports are stored there)."""
+
+    name: typing.ClassVar[str] = "storage"
+
+
+@dataclasses.dataclass(repr=False)
+class RedisCheck(NamedCheck, Redis):
+    """The Redis server of REDIS_URL answers (throttles, lockout, counters, broker)."""
+
+    name: typing.ClassVar[str] = "redis"
+
+
+@dataclasses.dataclass(repr=False)
+class CacheCheck(NamedCheck, Cache):
     """The default cache: for django-redis a PING of its client first, then a set/get.
 
     The Redis cache runs with IGNORE_EXCEPTIONS (a dead Redis is a cache miss for the site),
     so set/get raise nothing and a dead Redis would only show as "key does not match"; the
     ping goes around the backend's error handling and names the cause.
     """
+
+    name: typing.ClassVar[str] = "cache"
 
     async def run(self):
         client = getattr(caches[self.alias], "client", None)
@@ -65,16 +109,15 @@ def _redis_cache_ping(client) -> None:
 
 
 def redis_client() -> AsyncRedis:
-    return AsyncRedis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-    )
+    # Not behind the circuit breaker: a probe asks Redis now, whatever failed before.
+    return redis_async_client_for_url(settings.REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)
 
 
-@dataclasses.dataclass
-class Migrations(HealthCheck):
+@dataclasses.dataclass(repr=False)
+class Migrations(NamedCheck, HealthCheck):
     """No migration is waiting: the code and the database schema agree."""
+
+    name: typing.ClassVar[str] = "migrations"
 
     alias: str = DEFAULT_DB_ALIAS
 
@@ -95,9 +138,11 @@ class Migrations(HealthCheck):
             raise ServiceUnavailable(f"{len(plan)} pending migration(s): {names}")
 
 
-@dataclasses.dataclass
-class Broker(HealthCheck):
+@dataclasses.dataclass(repr=False)
+class Broker(NamedCheck, HealthCheck):
     """The Celery broker accepts a connection (jobs and the event outbox go through it)."""
+
+    name: typing.ClassVar[str] = "broker"
 
     timeout: datetime.timedelta = dataclasses.field(
         default=datetime.timedelta(seconds=REDIS_TIMEOUT_SECONDS), repr=False
@@ -112,9 +157,11 @@ class Broker(HealthCheck):
             raise ServiceUnavailable(f"Broker does not answer ({type(e).__name__})") from e
 
 
-@dataclasses.dataclass
-class WorkerPing(Ping):
+@dataclasses.dataclass(repr=False)
+class WorkerPing(NamedCheck, Ping):
     """A Celery worker answers a ping and every queue has a consumer. Not critical."""
+
+    name: typing.ClassVar[str] = "workers"
 
     critical: typing.ClassVar[bool] = False
 
@@ -132,9 +179,9 @@ def jobs_use_broker() -> bool:
 
 
 def health_checks() -> list[HealthCheck]:
-    checks: list[HealthCheck] = [Database(), CacheCheck(), Storage(), Migrations()]
+    checks: list[HealthCheck] = [DatabaseCheck(), CacheCheck(), StorageCheck(), Migrations()]
     if settings.REDIS_URL:
-        checks.append(Redis(client_factory=redis_client))
+        checks.append(RedisCheck(client_factory=redis_client))
     if jobs_use_broker():
         ping_timeout = datetime.timedelta(seconds=WORKER_PING_SECONDS)
         checks += [Broker(), WorkerPing(app=celery_app, timeout=ping_timeout)]

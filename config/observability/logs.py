@@ -1,39 +1,31 @@
 """Structured logging: structlog for our lines and for every stdlib logger (Django,
 Celery, `logging.getLogger` in our modules), rendered as JSON lines or readable console
 lines, each carrying the context bound for the request or job (request id, user id, job
-id), and never a password, token or e-mail address.
+id), and never a password, token, e-mail address or public IP address.
 
 Imported by the settings, so nothing here may touch Django models or settings at import.
 """
 
-import re
 import sys
 
 import structlog
 from django.core.exceptions import ImproperlyConfigured
 
-# Values of query parameters named like these are secrets (a reset link's token, an
-# API key in a URL); the path and the other parameters stay readable.
-_SECRET_QUERY_VALUE = re.compile(
-    r"(?i)([?&][^=&#\s]*(?:token|key|secret|password|passwd|signature|code|session)"
-    r"[^=&#\s]*=)[^&#\s]*"
-)
+from config.observability.redaction import redact_log
+
 # Keys the pipeline itself sets: plain values that redaction must not rewrite.
 _OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 USER_AGENT_MAX_CHARS = 200
 
 
 def redact_event(logger, method_name, event_dict):
-    """Mask secrets and personal data in every field of a line (`config.events.bus.redact`:
-    values under secret-looking keys, e-mail and IP addresses, bearer and JWT tokens
-    anywhere in a string), plus secret query parameters in URLs."""
-    from config.events.bus import redact  # not at import: the settings import this module
-
+    """Mask secrets and personal data in every field of a line, and nothing else
+    (`config.observability.redaction.redact_log`): values under secret-looking keys,
+    e-mail addresses, public IP addresses, bearer and JWT tokens, URL passwords and
+    secret query parameters. A broker URL without a password or a user agent's version
+    stays readable."""
     fields = {k: v for k, v in event_dict.items() if not k.startswith("_") and k not in _OWN_KEYS}
-    for key, value in redact(fields).items():
-        if isinstance(value, str):
-            value = _SECRET_QUERY_VALUE.sub(r"\1[redacted]", value)
-        event_dict[key] = value
+    event_dict.update(redact_log(fields))
     return event_dict
 
 

@@ -22,7 +22,11 @@ from config.cache import (
     invalidate,
     namespace_generation,
 )
+from config.cache import invalidation as cache_invalidation
+from config.cache import results as cache_results
+from config.cache.backend import cache_key_prefix
 from config.events.bus import DomainEvent
+from config.redis.circuit import redis_circuit
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.skipif(
@@ -76,7 +80,7 @@ def _full_key(func, namespace: str, *args, **kwargs) -> str:
 
 
 def namespace_key_for(func, namespace, args, kwargs) -> str:
-    key = cache_module._arguments_key(func, args, kwargs)
+    key = cache_results._arguments_key(func, args, kwargs)
     return f"{namespace}:g{namespace_generation(namespace)}:{key}"
 
 
@@ -104,13 +108,13 @@ def test_counters_are_buffered_then_flushed_to_redis_for_all_processes():
     posts = cached_result("posts")(Source())
     posts(1)
     posts(1)
-    stats_key = f"{cache_module._redis_prefix()}:stats"
+    stats_key = f"{cache_key_prefix()}:stats"
     redis = cache.client.get_client()
     assert redis.hgetall(stats_key) == {}  # still in this process: no round trip per hit
 
     cache_stats()  # flushes this process's buffer in one pipeline
     assert redis.hgetall(stats_key) == {b"posts:hits": b"1", b"posts:misses": b"1"}
-    assert b"posts" in redis.smembers(f"{cache_module._redis_prefix()}:namespaces")
+    assert b"posts" in redis.smembers(f"{cache_key_prefix()}:namespaces")
 
 
 @override_settings(CACHE_STATS_FLUSH_EVERY=3, CACHE_STATS_FLUSH_SECONDS=3600)
@@ -118,7 +122,7 @@ def test_counters_flush_every_n_operations():
     posts = cached_result("posts")(Source())
     for _ in range(3):
         posts(1)
-    raw = cache.client.get_client().hgetall(f"{cache_module._redis_prefix()}:stats")
+    raw = cache.client.get_client().hgetall(f"{cache_key_prefix()}:stats")
     assert raw == {b"posts:hits": b"2", b"posts:misses": b"1"}
 
 
@@ -306,7 +310,7 @@ def test_with_redis_down_the_function_is_called_and_the_degradation_counted(capl
     source = Source()
     posts = cached_result("posts")(source)
     errors_before = cache_stats()["degraded"]
-    cache_module._degradation.logged_at = float("-inf")  # no report earlier in this process
+    redis_circuit.logged_at = float("-inf")  # no report earlier in this process
     with override_settings(CACHES=DEAD_REDIS):
         assert posts(1)[0] == "v1"
         assert posts(1)[0] == "v1"
@@ -526,16 +530,16 @@ def test_an_invalidation_missed_during_an_outage_is_made_when_redis_answers():
     with override_settings(CACHES=DEAD_REDIS):
         assert invalidate("posts") == []
         assert posts(1)[0] == "v2"  # from the source: the cache is skipped
-    cache_module._degradation.close()  # Redis answers again (the circuit's time is up)
+    redis_circuit.close()  # Redis answers again (the circuit's time is up)
     assert posts(1)[0] == "v2"  # not the v1 cached before the outage
-    assert cache_module._missed_invalidations == set()
+    assert cache_invalidation._missed_invalidations == set()
 
 
 def test_a_job_makes_its_missed_invalidations_when_it_ends():
     from celery.signals import task_postrun
 
     before = namespace_generation("posts")
-    cache_module._missed_invalidations.add("posts")
+    cache_invalidation._missed_invalidations.add("posts")
     task_postrun.send(sender=None, task_id="x", task=None, args=(), kwargs={}, retval=None)
     assert namespace_generation("posts") != before
-    assert cache_module._missed_invalidations == set()
+    assert cache_invalidation._missed_invalidations == set()

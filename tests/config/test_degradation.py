@@ -14,6 +14,7 @@ from blog.services import posts as post_services
 from blog.services.taxonomy import category_create
 from config import cache as cache_module
 from config.api import ratelimit
+from config.redis.circuit import redis_circuit
 from tests.conftest import client_for
 from tests.factories import PASSWORD, AuthorFactory, EditorFactory, ReaderFactory
 from tests.redis_proxy import HangingRedisProxy
@@ -95,7 +96,7 @@ def exercise_reads_and_writes():
 
 def test_every_endpoint_answers_from_the_database_with_redis_on_a_dead_port(settings):
     settings.CACHES = redis_cache("redis://127.0.0.1:1/0")
-    before = cache_module._degradation.count
+    before = redis_circuit.count
     exercise_reads_and_writes()
     stats = cache_module.cache_stats()
     assert stats["degraded"] > before  # counted (and logged, rate-limited)
@@ -123,21 +124,21 @@ def test_a_redis_that_stops_answering_mid_request_costs_one_timeout(settings):
             proxy.freeze()
             return execute(sql, params, many, context)
 
-        errors_before = cache_module._degradation.count
+        errors_before = redis_circuit.count
         with connection.execute_wrapper(freeze_on_first_query):
             response = anon.get("/api/v1/posts/")
         assert [p["title"] for p in ok(response)["results"]] == ["Two", "One"]
-        timeouts = cache_module._degradation.count - errors_before
+        timeouts = redis_circuit.count - errors_before
         assert timeouts == 1  # one operation waited; the rest were skipped
         assert cache_module.cache_stats()["skipped"] > 0
 
         # Still hanging: the next requests go straight to the database.
         assert ok(anon.get("/api/v1/posts/one/"))["title"] == "One"
-        assert cache_module._degradation.count - errors_before == 1
+        assert redis_circuit.count - errors_before == 1
 
         # Redis answers again: once the circuit closes, reads use the cache again.
         proxy.thaw()
-        cache_module._degradation.close()
+        redis_circuit.close()
         assert [p["title"] for p in ok(anon.get("/api/v1/posts/"))["results"]] == ["Two", "One"]
     finally:
         proxy.close()
@@ -149,7 +150,7 @@ def test_every_endpoint_answers_with_a_redis_that_accepts_but_never_answers(sett
     try:
         proxy.freeze()
         settings.CACHES = redis_cache(proxy.url(15))
-        errors_before = cache_module._degradation.count
+        errors_before = redis_circuit.count
         exercise_reads_and_writes()
 
         # Sign-ins too: the lockout falls back to the event store while Redis is skipped.
@@ -162,7 +163,7 @@ def test_every_endpoint_answers_with_a_redis_that_accepts_but_never_answers(sett
         )
         assert token.status_code == 200, token.content
         # Few operations waited for their timeout: the circuit skipped the rest.
-        assert 1 <= cache_module._degradation.count - errors_before <= 3
+        assert 1 <= redis_circuit.count - errors_before <= 3
         assert cache_module.cache_stats()["skipped"] > 20
     finally:
         proxy.close()

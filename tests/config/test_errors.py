@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
-from blog.api.views import PostViewSet
+from blog.api.views.posts import PostViewSet
 from tests.conftest import client_for
 from tests.factories import PostFactory
 

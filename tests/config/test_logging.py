@@ -200,6 +200,37 @@ def test_an_exception_is_rendered_and_redacted(log_lines):
     assert "ValueError: no account for [redacted]" in line["exception"]
 
 
+def test_only_secrets_are_masked_not_what_an_operator_needs(log_lines):
+    """A broker URL without a password, internal addresses and a browser's version stay
+    readable; a URL's password and a client's public address do not."""
+    user_agent = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/142.0.0.0 Safari/537.36"
+    )
+    logging.getLogger("celery.worker.consumer.connection").info(
+        "Connected to %s", "redis://127.0.0.1:6379/0"
+    )
+    logging.getLogger("tests").info("db at %s", "postgres://blog:s3cret-pw@10.1.2.3:5432/blog")
+    structlog.get_logger("tests").info(
+        "request.seen",
+        user_agent=user_agent,
+        upstream="http://[::1]:8000/ and 192.168.0.7",
+        note="from 203.0.113.9 and 8.8.8.8",
+        cache="redis://:hunter2-hunter2@redis.internal:6379/1",
+    )
+
+    assert log_lines.named("Connected to redis://127.0.0.1:6379/0")
+    assert log_lines.named("db at postgres://blog:[redacted]@10.1.2.3:5432/blog")
+    line = log_lines.named("request.seen")[0]
+    assert line["user_agent"] == user_agent
+    assert line["upstream"] == "http://[::1]:8000/ and 192.168.0.7"
+    # 203.0.113.9 is a documentation address (not global): kept like a private one.
+    assert line["note"] == "from 203.0.113.9 and [redacted]"
+    assert line["cache"] == "redis://:[redacted]@redis.internal:6379/1"
+    for secret in ("s3cret-pw", "hunter2", "8.8.8.8"):
+        assert secret not in log_lines.text
+
+
 def test_the_console_format_is_one_readable_line():
     record = logging.LogRecord("blog", logging.INFO, __file__, 1, "post.published", (), None)
     record.post_id = 5

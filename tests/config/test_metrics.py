@@ -28,12 +28,12 @@ from analytics.models import DeliveryStatus, Event, WebhookDelivery
 from analytics.webhooks.attempts import AttemptOutcome, webhook_delivery_attempt
 from analytics.webhooks.services import webhook_deliveries_create, webhook_subscription_create
 from blog.services.taxonomy import category_create
-from config import cache as cache_module
 from config.cache import cache_fetch, cache_stats_reset
 from config.celery import app as celery_app
 from config.env import env_networks
 from config.events.bus import event_committed, publish
 from config.observability.metrics import shared
+from config.redis.circuit import redis_circuit
 from tasks.models import JobRecord
 from tasks.tasks import purge_jobs
 from tests.factories import PostFactory
@@ -552,7 +552,7 @@ def test_counts_are_kept_while_redis_is_down_and_shown_when_it_is_back(
     view(2)  # a flush that fails: the counts stay here, the caller never sees the error
     down = scrape(client)
     settings.CACHES = redis_down  # the real Redis again
-    cache_module._degradation.close()  # its circuit would skip Redis a few seconds more
+    redis_circuit.close()  # its circuit would skip Redis a few seconds more
     back = scrape(client)
 
     assert down.get("blog_metrics_source_up", source="events") == 0

@@ -8,6 +8,7 @@ from django_redis import get_redis_connection
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.api import ratelimit
+from config.redis.circuit import redis_circuit
 from tests import factories
 from tests.config.test_health import DEAD_CACHES
 from tests.conftest import client_for
@@ -107,7 +108,7 @@ def test_with_redis_down_login_is_still_limited_and_the_degradation_counted(
     settings.CACHES = DEAD_CACHES
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login", "2/min")
     # The warning is rate-limited per process: an earlier test may have used the slot.
-    monkeypatch.setattr(ratelimit._degradation, "logged_at", float("-inf"))
+    monkeypatch.setattr(redis_circuit, "logged_at", float("-inf"))
     degraded_before = ratelimit.ratelimit_stats()["degraded"]
     for _ in range(2):
         anon_client.post(TOKEN, {"username": "someone", "password": "x"}, format="json")

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.selectors import user_get_by_username
 from blog.services import comments as comment_services
 from blog.services import posts as post_services
 from blog.services import taxonomy as taxonomy_services
@@ -63,7 +64,7 @@ class Command(BaseCommand):
     help = "Load demo content (users for each role, categories, posts, comments), once."
 
     def handle(self, *args, **options):
-        if User.objects.filter(username="editor").exists():
+        if user_get_by_username(username="editor") is not None:
             self.stdout.write("Demo content already loaded; nothing to do.")
             return
         with transaction.atomic():
@@ -74,8 +75,11 @@ class Command(BaseCommand):
         users = {}
         for username, role, name in DEMO_USERS:
             if role == Role.ADMIN:
-                user = User.objects.create_superuser(
-                    username, f"{username}@example.com", DEMO_PASSWORD, display_name=name
+                user = account_services.user_create_superuser(
+                    username=username,
+                    email=f"{username}@example.com",
+                    password=DEMO_PASSWORD,
+                    display_name=name,
                 )
             else:
                 user = account_services.user_register(

@@ -19,12 +19,12 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-import redis
 from django.conf import settings
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from config.cache import cache_stats
 from config.observability.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
+from config.redis.client import redis_client_for_url
 
 logger = logging.getLogger(__name__)
 
@@ -93,20 +93,6 @@ class StateCollector:
         yield up
 
 
-_broker_clients: dict[str, redis.Redis] = {}
-
-
-def _broker_client(url: str) -> redis.Redis:
-    # One client (and connection pool) per URL for the process, not one per scrape.
-    client = _broker_clients.get(url)
-    if client is None:
-        client = redis.Redis.from_url(
-            url,
-            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-            socket_timeout=REDIS_TIMEOUT_SECONDS,
-        )
-        _broker_clients[url] = client
-    return client
 
 
 def queue_keys(queue: str, options: dict) -> list[str]:
@@ -132,7 +118,7 @@ def _broker_families():
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}
     queues = _queue_names()
     keys = {queue: queue_keys(queue, options) for queue in queues}
-    pipe = _broker_client(url).pipeline(transaction=False)
+    pipe = redis_client_for_url(url, timeout=REDIS_TIMEOUT_SECONDS).pipeline(transaction=False)
     for queue in queues:
         for key in keys[queue]:
             pipe.llen(key)

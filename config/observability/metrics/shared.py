@@ -11,7 +11,8 @@ per family, in one pipeline of HINCRBY:
 - after each Celery task (a `task_postrun` receiver, connected by config/apps.py), at
   process exit, and before a scrape reads the hashes (`shared_totals`).
 
-A Redis error keeps the counts for the next flush and never reaches the caller.
+A Redis error (recorded by the circuit breaker of `config.redis`, which then skips Redis
+for a while) keeps the counts for the next flush and never reaches the caller.
 Without Redis (the embedded default) the in-process counters of `instruments` count
 instead: one path per configuration, so nothing is counted twice.
 """
@@ -25,8 +26,15 @@ from collections import Counter
 
 from django.conf import settings
 
-from config import cache as cache_module
 from config.observability.metrics.instruments import EVENTS, RECEIVER_FAILURES
+from config.redis.circuit import redis_available
+from config.redis.client import (
+    RedisUnavailable,
+    redis_client,
+    redis_enabled,
+    redis_key_prefix,
+    redis_run,
+)
 
 # family -> (metric name, help, label names). The names and labels are the in-process
 # counters' own, so dashboards read the same series in both configurations.
@@ -48,11 +56,12 @@ IN_PROCESS_NAMES = frozenset(name.removesuffix("_total") for name, _, _ in FAMIL
 
 
 def shared_counters_enabled() -> bool:
-    return cache_module.is_redis()
+    return redis_enabled()
 
 
 def _hash_key(family: str) -> str:
-    return f"{cache_module._redis_prefix()}:metrics:{family}"
+    # The names of earlier releases (under the cache's prefix): totals survive a deploy.
+    return f"{redis_key_prefix()}:cache:metrics:{family}"
 
 
 class _Buffer:
@@ -97,20 +106,23 @@ class _Buffer:
         """Add the pending counts to Redis; False when they are still pending."""
         if not self.pending:  # cheap after every task when nothing was counted
             return True
-        if not cache_module.cache_available():
+        if not redis_available():
             return False
         with self.lock:
             pending, self.pending, self.ops = self.pending, Counter(), 0
             self.flushed_at = time.monotonic()
         if not pending:
             return True
-        try:
-            pipe = cache_module._raw_redis().pipeline(transaction=False)
+
+        def write(redis) -> None:
+            pipe = redis.pipeline(transaction=False)
             for (family, labels), n in pending.items():
                 pipe.hincrby(_hash_key(family), labels, n)
             pipe.execute()
-        except Exception as exc:  # keep the counts for the next flush
-            cache_module.cache_unavailable("metrics flush", exc)
+
+        try:
+            redis_run("shared metrics: Redis unavailable, counts kept for the next flush", write)
+        except RedisUnavailable:  # keep the counts for the next flush
             with self.lock:
                 self.pending.update(pending)
             return False
@@ -157,17 +169,18 @@ def shared_counters_flush() -> bool:
 
 def shared_totals() -> dict[str, dict[tuple[str, ...], int]]:
     """family -> {label values: count} over every process, this one's latest included.
-    Raises when Redis cannot be read (the circuit is open, or it fails now)."""
-    if not cache_module.cache_available() or not _buffer.flush():
-        raise ConnectionError("Redis is skipped after an error (circuit open)")
-    pipe = cache_module._raw_redis().pipeline(transaction=False)
-    for family in FAMILIES:
-        pipe.hgetall(_hash_key(family))
-    try:
-        hashes = pipe.execute()
-    except Exception as exc:
-        cache_module.cache_unavailable("metrics read", exc)
-        raise
+    Raises `RedisUnavailable` when Redis cannot be read (the circuit is open, or it fails
+    now)."""
+    if not _buffer.flush():
+        raise RedisUnavailable("the counts of this process could not be added")
+
+    def read(redis) -> list:
+        pipe = redis.pipeline(transaction=False)
+        for family in FAMILIES:
+            pipe.hgetall(_hash_key(family))
+        return pipe.execute()
+
+    hashes = redis_run("shared metrics: Redis unavailable", read)
     return {
         family: {tuple(json.loads(field)): int(n) for field, n in raw.items()}
         for family, raw in zip(FAMILIES, hashes, strict=True)
@@ -178,4 +191,4 @@ def shared_counters_reset() -> None:
     """Drop this process's pending counts and the shared totals (tests)."""
     _buffer.forget()
     if shared_counters_enabled():
-        cache_module._raw_redis().delete(*(_hash_key(family) for family in FAMILIES))
+        redis_client().delete(*(_hash_key(family) for family in FAMILIES))

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0002_sitedailystats_postdailystats_comments_consumedevent_and_more'),
+        ('analytics', '0003_webhook_delivery_plural'),
         # The table is created there.
         ('tasks', '0002_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
