@@ -43,7 +43,6 @@ event_recorded = Signal()
 event_committed = Signal()
 
 
-
 @dataclass(frozen=True)
 class DomainEvent:
     type: str

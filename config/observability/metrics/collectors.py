@@ -93,8 +93,6 @@ class StateCollector:
         yield up
 
 
-
-
 def queue_keys(queue: str, options: dict) -> list[str]:
     """The Redis lists holding the messages of `queue`, one per priority step (the
     transport options can change the steps, the separator and add a key prefix)."""
