@@ -7,7 +7,7 @@ class ConfigConfig(AppConfig):
     name = "config"
     verbose_name = "Configuration"
 
-    def ready(self):
+    def ready(self) -> None:
         from config.observability import log_context
 
         log_context.connect()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from redis import Redis
 from redis.exceptions import RedisError
 
 from config.cache import cache_available, cache_unavailable, is_redis
@@ -65,9 +66,9 @@ class Decision:
 class _LocalWindows:
     """The fallback: sliding windows in this process's memory, bounded in size."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.windows: OrderedDict[str, deque] = OrderedDict()
+        self.windows: OrderedDict[str, deque[float]] = OrderedDict()
 
     def hit(self, key: str, limit: int, duration: float, now: float) -> Decision:
         with self.lock:
@@ -88,7 +89,7 @@ class _LocalWindows:
 
 
 class _Degradation:
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.count = 0
         self.logged_at = float("-inf")
@@ -111,7 +112,7 @@ _local = _LocalWindows()
 _degradation = _Degradation()
 
 
-def _redis():
+def _redis() -> Redis:
     from django_redis import get_redis_connection
 
     return get_redis_connection("default")
@@ -140,7 +141,7 @@ def hit(key: str, limit: int, duration: float, now: float | None = None) -> Deci
     return Decision(False, max(0.0, oldest + duration - now))
 
 
-def ratelimit_stats() -> dict:
+def ratelimit_stats() -> dict[str, int]:
     """This process's count of decisions taken without Redis."""
     return {"degraded": _degradation.count}
 

@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import datetime
 import typing
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -50,14 +51,14 @@ class CacheCheck(Cache):
     ping goes around the backend's error handling and names the cause.
     """
 
-    async def run(self):
+    async def run(self) -> None:
         client = getattr(caches[self.alias], "client", None)
         if client is not None and hasattr(client, "get_client"):
             await asyncio.to_thread(_redis_cache_ping, client)
         await super().run()
 
 
-def _redis_cache_ping(client) -> None:
+def _redis_cache_ping(client: Any) -> None:  # django-redis' client, untyped
     try:
         client.get_client(write=True).ping()
     except Exception as e:  # redis.ConnectionError, TimeoutError, ...: all mean "down"
@@ -78,7 +79,7 @@ class Migrations(HealthCheck):
 
     alias: str = DEFAULT_DB_ALIAS
 
-    def run(self):
+    def run(self) -> None:
         connection = connections[self.alias]
         # Checks run in executor threads; a connection this check opens, it closes.
         opened_here = connection.connection is None
@@ -103,11 +104,15 @@ class Broker(HealthCheck):
         default=datetime.timedelta(seconds=REDIS_TIMEOUT_SECONDS), repr=False
     )
 
-    def run(self):
+    def run(self) -> None:
         try:
             with celery_app.connection_for_write() as connection:
-                # No retry: one refused or timed-out attempt is the answer.
-                connection.ensure_connection(max_retries=0, timeout=self.timeout.total_seconds())
+                # No retry: one refused or timed-out attempt is the answer. kombu annotates
+                # the timeout as int; it adds it to time(), so seconds as a float work.
+                connection.ensure_connection(
+                    max_retries=0,
+                    timeout=self.timeout.total_seconds(),  # type: ignore[arg-type]
+                )
         except Exception as e:  # kombu raises the transport's own errors
             raise ServiceUnavailable(f"Broker does not answer ({type(e).__name__})") from e
 
@@ -118,7 +123,7 @@ class WorkerPing(Ping):
 
     critical: typing.ClassVar[bool] = False
 
-    def run(self):
+    def run(self) -> None:
         try:
             super().run()
         except ServiceUnavailable as e:

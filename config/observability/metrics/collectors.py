@@ -11,6 +11,8 @@ default, no broker) leaves its families out, logs a warning, and reports 0 in
 """
 
 import logging
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -21,6 +23,7 @@ from prometheus_client.core import (
     GaugeMetricFamily,
     SummaryMetricFamily,
 )
+from prometheus_client.metrics_core import Metric
 
 from tasks.schedule import QUEUES
 
@@ -43,7 +46,7 @@ _FINISHED = ("completed", "failed", "cancelled")
 class StateCollector:
     """A prometheus_client collector (`collect()` yields metric families)."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
             "blog_metrics_source_up",
             "Whether the scrape could read a source (0: its families are missing).",
@@ -72,7 +75,7 @@ class StateCollector:
         yield up
 
 
-def _database_families():
+def _database_families() -> list[Metric]:
     from analytics.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
     from tasks.models import JobRecord
 
@@ -104,8 +107,8 @@ def _database_families():
         labels=["status"],
     )
     by_status = dict.fromkeys(DeliveryStatus.values, 0)
-    for row in WebhookDelivery.objects.order_by().values("status").annotate(n=Count("pk")):
-        by_status[row["status"]] = row["n"]
+    for status_row in WebhookDelivery.objects.order_by().values("status").annotate(n=Count("pk")):
+        by_status[status_row["status"]] = status_row["n"]
     for status, n in sorted(by_status.items()):
         deliveries.add_metric([status], n)
 
@@ -115,8 +118,10 @@ def _database_families():
         labels=["outcome"],
     )
     by_outcome = {"succeeded": 0, "failed": 0}
-    for row in WebhookAttempt.objects.order_by().values("succeeded").annotate(n=Count("pk")):
-        by_outcome["succeeded" if row["succeeded"] else "failed"] += row["n"]
+    for outcome_row in (
+        WebhookAttempt.objects.order_by().values("succeeded").annotate(n=Count("pk"))
+    ):
+        by_outcome["succeeded" if outcome_row["succeeded"] else "failed"] += outcome_row["n"]
     for outcome, n in sorted(by_outcome.items()):
         attempts.add_metric([outcome], n)
 
@@ -139,7 +144,7 @@ def _broker_client(url: str) -> redis.Redis:
     return client
 
 
-def queue_keys(queue: str, options: dict) -> list[str]:
+def queue_keys(queue: str, options: dict[str, Any]) -> list[str]:
     """The Redis lists holding the messages of `queue`, one per priority step (the
     transport options can change the steps, the separator and add a key prefix)."""
     prefix = options.get("global_keyprefix", "")
@@ -150,7 +155,7 @@ def queue_keys(queue: str, options: dict) -> list[str]:
     ]
 
 
-def _broker_families():
+def _broker_families() -> list[Metric] | None:
     url = settings.CELERY_BROKER_URL or ""
     if urlsplit(url).scheme not in ("redis", "rediss"):
         return None  # in-process jobs (memory://) or another broker: nothing to read here
@@ -182,7 +187,7 @@ def _broker_families():
     return [depth, reserved]
 
 
-def _view_families():
+def _view_families() -> list[Metric] | None:
     from analytics import counters
 
     if not counters.view_counter_enabled():
@@ -202,7 +207,7 @@ def _view_families():
     ]
 
 
-def _event_families():
+def _event_families() -> list[Metric] | None:
     # Events and receiver failures of every process, summed in Redis; without Redis they
     # are the in-process counters of `instruments`, in the process registry.
     from config.observability.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
@@ -210,7 +215,7 @@ def _event_families():
     if not shared_counters_enabled():
         return None
     totals = shared_totals()
-    families = []
+    families: list[Metric] = []
     for family, (name, documentation, labels) in FAMILIES.items():
         metric = CounterMetricFamily(name, documentation, labels=list(labels))
         for values, n in sorted(totals[family].items()):
@@ -219,7 +224,7 @@ def _event_families():
     return families
 
 
-def _cache_families():
+def _cache_families() -> list[Metric]:
     # cache_stats() reads the hit and miss counts of every process from Redis (of this
     # process alone with the local-memory cache) and reads as empty when Redis is down.
     from config.cache import cache_stats
