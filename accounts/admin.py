@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 
 from accounts import services
 from accounts.forms import AdminLoginForm
 from accounts.models import Role, User
+from accounts.requests import AuthenticatedHttpRequest
 from config.admin import RoleAdminMixin
 
 # The admin's sign-in gets the token endpoint's throttle, lockout and events.
@@ -29,29 +31,31 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         "make_reader", "make_author", "make_editor", "make_admin", "deactivate", "activate",
     ]  # fmt: skip
 
-    def _set_role(self, request, queryset, role):
+    def _set_role(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[User], role: Role
+    ) -> None:
         for user in queryset:
             services.user_set_role(user=user, role=role, actor=request.user)
         self.message_user(request, f"{queryset.count()} user(s) are now {role}s.")
 
     @admin.action(description="Make selected users readers")
-    def make_reader(self, request, queryset):
+    def make_reader(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.READER)
 
     @admin.action(description="Make selected users authors")
-    def make_author(self, request, queryset):
+    def make_author(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.AUTHOR)
 
     @admin.action(description="Make selected users editors")
-    def make_editor(self, request, queryset):
+    def make_editor(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.EDITOR)
 
     @admin.action(description="Make selected users admins")
-    def make_admin(self, request, queryset):
+    def make_admin(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.ADMIN)
 
     @admin.action(description="Deactivate selected users (their tokens stop working)")
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             if user.pk == request.user.pk:
                 self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
@@ -59,6 +63,6 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
             services.user_set_active(user=user, is_active=False, actor=request.user)
 
     @admin.action(description="Activate selected users")
-    def activate(self, request, queryset):
+    def activate(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             services.user_set_active(user=user, is_active=True, actor=request.user)

@@ -28,6 +28,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from redis import Redis
 from redis.exceptions import RedisError
 
 from config.cache import cache_available, cache_unavailable, is_redis
@@ -59,7 +60,7 @@ def _keys(username: str) -> list[str]:
     return [cache.make_key(f"login:{part}:{digest}") for part in ("failures", "lock", "strikes")]
 
 
-def _redis():
+def _redis() -> Redis:
     from django_redis import get_redis_connection
 
     return get_redis_connection("default")

@@ -1,9 +1,13 @@
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import selectors, services
@@ -19,6 +23,7 @@ from accounts.api.serializers import (
     UserSerializer,
 )
 from accounts.permissions import IsAdmin
+from accounts.requests import AuthenticatedRequest
 from config.api.conditional import cached_read_response
 from config.api.throttling import throttles_with_scope
 
@@ -28,11 +33,11 @@ class RegisterView(GenericAPIView):
     serializer_class = RegisterSerializer
     throttle_scope = "register"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
@@ -43,14 +48,14 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     serializer_class = TokenObtainPairSerializer
     throttle_scope = "login"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
     throttle_scope = "login"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
 
@@ -59,7 +64,7 @@ class LogoutView(GenericAPIView):
     serializer_class = RefreshTokenSerializer
 
     @extend_schema(request=RefreshTokenSerializer, responses={204: None})
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_logout(user=request.user, refresh=serializer.validated_data["refresh"])
@@ -70,11 +75,11 @@ class MeView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = UserSerializer
 
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer)
-    def patch(self, request):
+    def patch(self, request: AuthenticatedRequest) -> Response:
         serializer = ProfileUpdateSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **serializer.validated_data)
@@ -86,7 +91,7 @@ class PasswordChangeView(GenericAPIView):
     serializer_class = PasswordChangeSerializer
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(user=request.user, **serializer.validated_data)
@@ -97,8 +102,8 @@ class PublicProfileView(GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicUserSerializer
 
-    def get(self, request, username):
-        def compute():
+    def get(self, request: Request, username: str) -> Response:
+        def compute() -> dict[str, Any] | None:
             user = selectors.user_get_public(username=username)
             return None if user is None else PublicUserSerializer(user).data
 
@@ -117,7 +122,7 @@ class AdminUserView(GenericAPIView):
     serializer_class = AdminUserSerializer
 
     @extend_schema(request=AdminUserUpdateSerializer, responses=AdminUserSerializer)
-    def patch(self, request, username):
+    def patch(self, request: AuthenticatedRequest, username: str) -> Response:
         user = selectors.user_get_by_username(username=username)
         if user is None:
             raise Http404
