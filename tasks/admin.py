@@ -1,7 +1,10 @@
 """Job records and reports in the admin: read-only, for admins; failed jobs can be retried."""
 
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
+from accounts.requests import AuthenticatedHttpRequest
 from config.admin import RoleAdminMixin
 from config.errors import DomainError
 from tasks import services
@@ -13,13 +16,13 @@ class ReadOnlyAdminMixin(RoleAdminMixin):
 
     admin_role_required = True
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -34,19 +37,21 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
     actions = ["retry_failed"]
-    fields = [
+    fields = (
         "id", "name", "status", "queue", "priority", "attempts", "max_attempts",
         "created_at", "started_at", "finished_at", "duration_ms", "arguments", "result",
         "error", "traceback", "request_id", "actor",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="error")
-    def short_error(self, obj):
+    def short_error(self, obj: JobRecord) -> str:
         return obj.error[:80]
 
     @admin.action(description="Retry the selected failed jobs (same arguments)")
-    def retry_failed(self, request, queryset):
+    def retry_failed(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[JobRecord]
+    ) -> None:
         done, skipped = 0, []
         for record in queryset.filter(status=JobStatus.FAILED):
             try:
@@ -67,8 +72,8 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "format", "start", "end", "status", "row_count"]
     list_filter = ["kind", "format", "status"]
     list_select_related = ["requested_by"]
-    fields = [
+    fields = (
         "id", "kind", "format", "start", "end", "status", "task_id", "file", "row_count",
         "error", "requested_by", "created_at", "completed_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields

@@ -54,7 +54,7 @@ class JobRecord(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-created_at"], name="job_status_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} [{self.status}]"
 
 
@@ -110,5 +110,5 @@ class Report(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} report {self.start}..{self.end} ({self.format}) [{self.status}]"

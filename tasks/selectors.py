@@ -1,6 +1,8 @@
 """Reads of the job system: job records and reports."""
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
@@ -11,7 +13,7 @@ from tasks.models import JobRecord, Report
 from tasks.reports import CONTENT_TYPES
 
 
-def valid_uuid(value) -> uuid.UUID:
+def valid_uuid(value: object) -> uuid.UUID:
     """An id from a URL or a command line, or NotFoundError: a malformed id names nothing."""
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -19,7 +21,7 @@ def valid_uuid(value) -> uuid.UUID:
         raise NotFoundError(f"No such id: {value!r}.") from exc
 
 
-def job_list(*, params=None) -> QuerySet[JobRecord]:
+def job_list(*, params: Mapping[str, Any] | None = None) -> QuerySet[JobRecord]:
     """Job records, newest first, filtered by `status`, `name` and `priority`.
 
     Invalid filter values raise InvalidInput (400), naming the parameter.
@@ -28,21 +30,21 @@ def job_list(*, params=None) -> QuerySet[JobRecord]:
     return apply_filterset(JobFilter, params or {}, queryset)
 
 
-def job_get(*, job_id) -> JobRecord:
+def job_get(*, job_id: object) -> JobRecord:
     record = JobRecord.objects.select_related("actor").filter(pk=valid_uuid(job_id)).first()
     if record is None:
         raise NotFoundError("No such job.")
     return record
 
 
-def job_counts() -> dict:
+def job_counts() -> dict[str, dict[str, int]]:
     """`{by_status: {status: n}, by_queue: {queue: n}}` over every recorded job."""
     by_status = dict(JobRecord.objects.order_by().values_list("status").annotate(n=Count("id")))
     by_queue = dict(JobRecord.objects.order_by().values_list("queue").annotate(n=Count("id")))
     return {"by_status": by_status, "by_queue": by_queue}
 
 
-def report_get(*, report_id) -> Report:
+def report_get(*, report_id: object) -> Report:
     report = Report.objects.select_related("requested_by").filter(pk=valid_uuid(report_id)).first()
     if report is None:
         raise NotFoundError("No such report.")

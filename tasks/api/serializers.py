@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
 from config.api.serializers import StrictSerializer
 from tasks.models import JobRecord, Report, ReportFormat, ReportKind
 
@@ -30,7 +31,9 @@ class JobDetailSerializer(JobSerializer):
     """One job record: also its (redacted) arguments, traceback, request id and actor."""
 
     arguments = serializers.JSONField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta(JobSerializer.Meta):
         fields = [*JobSerializer.Meta.fields, "arguments", "traceback", "request_id", "actor"]
@@ -52,7 +55,7 @@ class ReportAcceptedSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    requested_by = serializers.SlugRelatedField(
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     download_url = serializers.SerializerMethodField()
@@ -65,7 +68,7 @@ class ReportSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_download_url(self, report) -> str | None:
+    def get_download_url(self, report: Report) -> str | None:
         if report.status != "completed":
             return None
         request = self.context.get("request")

@@ -1,13 +1,18 @@
 """The job system's admin API: thin views over tasks.services and tasks.selectors."""
 
+import uuid
+
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsEditor
+from accounts.requests import AuthenticatedRequest
 from config.api.serializers import ProblemSerializer
 from tasks import selectors, services
 from tasks.api.serializers import (
@@ -17,7 +22,7 @@ from tasks.api.serializers import (
     ReportRequestSerializer,
     ReportSerializer,
 )
-from tasks.models import JobStatus
+from tasks.models import JobRecord, JobStatus, Report
 from tasks.schedule import QUEUES
 
 _CONFLICT = OpenApiResponse(ProblemSerializer, description="The job is running or finished.")
@@ -37,7 +42,7 @@ class JobListView(generics.ListAPIView):
     permission_classes = [IsAdmin]
     serializer_class = JobSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[JobRecord]:
         return selectors.job_list(params=self.request.query_params)
 
 
@@ -46,7 +51,7 @@ class JobDetailView(generics.RetrieveAPIView):
     permission_classes = [IsAdmin]
     serializer_class = JobDetailSerializer
 
-    def get_object(self):
+    def get_object(self) -> JobRecord:
         return selectors.job_get(job_id=self.kwargs["job_id"])
 
 
@@ -61,7 +66,7 @@ class JobCancelView(APIView):
         description="A pending (or retrying) job becomes `cancelled` and never runs; "
         "a running or finished one answers 409.",
     )
-    def post(self, request, job_id):
+    def post(self, request: AuthenticatedRequest, job_id: uuid.UUID) -> Response:
         record = services.job_cancel(job_id=job_id, actor=request.user)
         record = selectors.job_get(job_id=record.pk)
         return Response(JobDetailSerializer(record).data)
@@ -78,7 +83,7 @@ class ReportCreateView(APIView):
         description="Generated in the background (queue `low`); poll the report for its "
         "status, then download it.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = services.report_request(requested_by=request.user, **serializer.validated_data)
@@ -90,7 +95,7 @@ class ReportDetailView(generics.RetrieveAPIView):
     permission_classes = [IsEditor]
     serializer_class = ReportSerializer
 
-    def get_object(self):
+    def get_object(self) -> Report:
         return selectors.report_get(report_id=self.kwargs["report_id"])
 
 
@@ -106,7 +111,7 @@ class ReportDownloadView(APIView):
         summary="Download a finished report",
         description="404 until the report is completed.",
     )
-    def get(self, request, report_id):
+    def get(self, request: Request, report_id: uuid.UUID) -> FileResponse:
         report = selectors.report_get(report_id=report_id)
         if report.status != "completed" or not report.file:
             raise Http404
