@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts import services
 from accounts.forms import AdminLoginForm
 from accounts.models import Role, User
-from accounts.requests import AuthenticatedHttpRequest
+from accounts.requests import request_user
 from config.admin import RoleAdminMixin
 
 # The admin's sign-in gets the token endpoint's throttle, lockout and events.
@@ -31,38 +32,36 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         "make_reader", "make_author", "make_editor", "make_admin", "deactivate", "activate",
     ]  # fmt: skip
 
-    def _set_role(
-        self, request: AuthenticatedHttpRequest, queryset: QuerySet[User], role: Role
-    ) -> None:
+    def _set_role(self, request: HttpRequest, queryset: QuerySet[User], role: Role) -> None:
         for user in queryset:
-            services.user_set_role(user=user, role=role, actor=request.user)
+            services.user_set_role(user=user, role=role, actor=request_user(request))
         self.message_user(request, f"{queryset.count()} user(s) are now {role}s.")
 
     @admin.action(description="Make selected users readers")
-    def make_reader(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
+    def make_reader(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.READER)
 
     @admin.action(description="Make selected users authors")
-    def make_author(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
+    def make_author(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.AUTHOR)
 
     @admin.action(description="Make selected users editors")
-    def make_editor(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
+    def make_editor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.EDITOR)
 
     @admin.action(description="Make selected users admins")
-    def make_admin(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
+    def make_admin(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.ADMIN)
 
     @admin.action(description="Deactivate selected users (their tokens stop working)")
-    def deactivate(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             if user.pk == request.user.pk:
                 self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
                 continue
-            services.user_set_active(user=user, is_active=False, actor=request.user)
+            services.user_set_active(user=user, is_active=False, actor=request_user(request))
 
     @admin.action(description="Activate selected users")
-    def activate(self, request: AuthenticatedHttpRequest, queryset: QuerySet[User]) -> None:
+    def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
-            services.user_set_active(user=user, is_active=True, actor=request.user)
+            services.user_set_active(user=user, is_active=True, actor=request_user(request))

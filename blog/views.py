@@ -1,7 +1,7 @@
 """Server-rendered pages: the targets of feed and sitemap links, for readers without
 the frontend. The API is the main interface; these pages only read."""
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from blog.models import PostStatus
@@ -11,12 +11,12 @@ from config.cache.pages import cached_page
 
 
 @cached_page("pages")
-def home_page(request):
+def home_page(request: HttpRequest) -> HttpResponse:
     return render(request, "blog/home.html", {"posts": post_latest_published(limit=20)})
 
 
 @cached_page("pages")
-def post_page(request, slug):
+def post_page(request: HttpRequest, slug: str) -> HttpResponse:
     post = post_get_visible(slug=slug, user=None)
     if post is None or post.status != PostStatus.PUBLISHED:
         raise Http404
@@ -24,7 +24,7 @@ def post_page(request, slug):
 
 
 @cached_page("pages")
-def category_page(request, slug):
+def category_page(request: HttpRequest, slug: str) -> HttpResponse:
     category = category_get(slug=slug)
     if category is None:
         raise Http404

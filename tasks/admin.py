@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from accounts.requests import AuthenticatedHttpRequest
+from accounts.requests import request_user
 from config.admin import RoleAdminMixin
 from config.errors import DomainError
 from tasks import services
@@ -49,13 +49,11 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return obj.error[:80]
 
     @admin.action(description="Retry the selected failed jobs (same arguments)")
-    def retry_failed(
-        self, request: AuthenticatedHttpRequest, queryset: QuerySet[JobRecord]
-    ) -> None:
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[JobRecord]) -> None:
         done, skipped = 0, []
         for record in queryset.filter(status=JobStatus.FAILED):
             try:
-                services.job_retry(job_id=record.pk, actor=request.user)
+                services.job_retry(job_id=record.pk, actor=request_user(request))
                 done += 1
             except DomainError as exc:
                 skipped.append(f"{record.name} {record.pk}: {exc.message}")

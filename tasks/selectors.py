@@ -1,10 +1,10 @@
 """Reads of the job system: job records and reports."""
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.http import QueryDict
 
 from blog.selectors.common import apply_filterset
 from config.errors import NotFoundError
@@ -21,7 +21,7 @@ def valid_uuid(value: object) -> uuid.UUID:
         raise NotFoundError(f"No such id: {value!r}.") from exc
 
 
-def job_list(*, params: Mapping[str, Any] | None = None) -> QuerySet[JobRecord]:
+def job_list(*, params: QueryDict | dict[str, Any] | None = None) -> QuerySet[JobRecord]:
     """Job records, newest first, filtered by `status`, `name` and `priority`.
 
     Invalid filter values raise InvalidInput (400), naming the parameter.

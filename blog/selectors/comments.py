@@ -1,7 +1,11 @@
 """Reads on comments: what a caller may see of a post's thread, the moderation queue."""
 
-from django.db.models import Q, QuerySet
+from typing import Any
 
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+
+from accounts.requests import RequestUser
 from blog.filters import CommentFilter
 from blog.models import Comment, CommentStatus, Post
 from blog.selectors.common import apply_filterset
@@ -12,7 +16,9 @@ def _base() -> QuerySet[Comment]:
     return Comment.objects.select_related("author", "post")
 
 
-def comment_list_for_post(*, post: Post, user, status: str | None = None) -> QuerySet[Comment]:
+def comment_list_for_post(
+    *, post: Post, user: RequestUser | None, status: str | None = None
+) -> QuerySet[Comment]:
     """Approved comments, oldest first, plus the caller's own pending ones.
 
     Editors may ask for another status.
@@ -31,12 +37,12 @@ def comment_list_for_post(*, post: Post, user, status: str | None = None) -> Que
     return qs.filter(visible)
 
 
-def comment_moderation_queue(*, params) -> QuerySet[Comment]:
+def comment_moderation_queue(*, params: QueryDict | dict[str, Any]) -> QuerySet[Comment]:
     """Every comment on every post, newest first, for editors."""
     return apply_filterset(CommentFilter, params, _base().order_by("-created_at", "-id"))
 
 
-def comment_get_visible(*, comment_id, user) -> Comment | None:
+def comment_get_visible(*, comment_id: int, user: RequestUser | None) -> Comment | None:
     """A comment the caller may see: approved ones, one's own, and all for editors."""
     qs = _base().filter(pk=comment_id)
     if user is not None and user.is_authenticated:

@@ -1,7 +1,20 @@
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import QueryDict
+from django_filters import FilterSet
+
 from config.errors import InvalidInput
 
+_M = TypeVar("_M", bound=Model)
 
-def apply_filterset(filterset_class, params, queryset):
+
+def apply_filterset(
+    filterset_class: type[FilterSet],
+    params: QueryDict | dict[str, Any],
+    queryset: QuerySet[_M],
+) -> QuerySet[_M]:
     """Filter `queryset` by query parameters, or raise InvalidInput naming the bad ones."""
     filterset = filterset_class(params, queryset=queryset)
     if not filterset.is_valid():
@@ -10,7 +23,9 @@ def apply_filterset(filterset_class, params, queryset):
     return filterset.qs
 
 
-def check_ordering(params, allowed: dict[str, tuple[str, ...]], default: str) -> tuple[str, ...]:
+def check_ordering(
+    params: QueryDict | dict[str, Any], allowed: Mapping[str, tuple[str, ...]], default: str
+) -> tuple[str, ...]:
     """The ORM ordering for the client's `ordering` parameter, one of `allowed`'s keys."""
     value = params.get("ordering") or default
     if value not in allowed:

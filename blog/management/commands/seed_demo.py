@@ -5,6 +5,7 @@ through the services, so demo content is shaped exactly like content made by han
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -62,7 +63,7 @@ FILLER = " ".join(["Lorem ipsum dolor sit amet, consectetur adipiscing elit."] *
 class Command(BaseCommand):
     help = "Load demo content (users for each role, categories, posts, comments), once."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if User.objects.filter(username="editor").exists():
             self.stdout.write("Demo content already loaded; nothing to do.")
             return
@@ -70,7 +71,7 @@ class Command(BaseCommand):
             self._seed()
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
 
-    def _seed(self):
+    def _seed(self) -> None:
         users = {}
         for username, role, name in DEMO_USERS:
             if role == Role.ADMIN:
