@@ -7,14 +7,17 @@ them (`config.admin.RoleAdminMixin`).
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from accounts.requests import request_user
 from analytics import charts
 from analytics.dashboard import dashboard_get
 
 
-def analytics_dashboard(request):
-    if not request.user.is_editor:
+def analytics_dashboard(request: HttpRequest) -> TemplateResponse:
+    user = request_user(request)
+    if not user.is_editor:
         raise PermissionDenied
     data = dashboard_get()
     views = [(row["date"], row["views"]) for row in data["daily"]]
@@ -27,6 +30,6 @@ def analytics_dashboard(request):
         "comments_chart": charts.daily_columns(comments, noun="approved comments"),
         "events_chart": charts.ranked_bars(data["events"], noun="events"),
         "hit_rate": charts.percentage(data["cache"]["hit_rate"]),
-        "can_see_jobs": request.user.is_admin,
+        "can_see_jobs": user.is_admin,
     }
     return TemplateResponse(request, "admin/analytics/dashboard.html", context)

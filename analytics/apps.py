@@ -5,7 +5,7 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Analytics"
 
-    def ready(self):
+    def ready(self) -> None:
         from analytics import receivers
         from config.events.bus import event_committed, event_recorded
 

@@ -21,11 +21,14 @@ count in the database, as it does when Redis is down.
 """
 
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from django.conf import settings
+from redis import Redis
 from redis.exceptions import RedisError
 
 from config.cache import cache_available, cache_unavailable
@@ -57,6 +60,9 @@ return 0
 """
 
 
+_T = TypeVar("_T")
+
+
 def _prefix() -> str:
     cache = settings.CACHES.get("default", {})
     return f"{cache.get('KEY_PREFIX') or 'blog'}:{{views}}"
@@ -78,7 +84,7 @@ def _batch_key(day: str, batch_id: uuid.UUID) -> str:
     return f"{_prefix()}:batch:{day}:{batch_id.hex}"
 
 
-def _redis():
+def _redis() -> Redis:
     if not view_counter_enabled():
         raise CounterUnavailable("the cache is not Redis")
     from django_redis import get_redis_connection
@@ -86,7 +92,7 @@ def _redis():
     return get_redis_connection("default")
 
 
-def _call(func):
+def _call(func: Callable[[Redis], _T]) -> _T:
     """Run `func(redis)`; any Redis error (down, timeout, read-only replica) is
     `CounterUnavailable`, so the caller can fall back to the database."""
     if not cache_available():  # Redis failed a moment ago: don't wait for it again
@@ -98,14 +104,16 @@ def _call(func):
         raise CounterUnavailable(str(exc)) from exc
 
 
-def _decode(value) -> str:
+def _decode(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
 # (request id, post id, day, pending views) of the last view counted in this context: the
 # request that counts a view and then shows the live count reads it from the counting
 # round trip instead of a second one.
-_last_counted: ContextVar[tuple | None] = ContextVar("last_counted_view", default=None)
+_last_counted: ContextVar[tuple[str, int, date, int] | None] = ContextVar(
+    "last_counted_view", default=None
+)
 
 
 def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
@@ -113,7 +121,7 @@ def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
     iso = day.isoformat()
     previous = (day - timedelta(days=1)).isoformat()
 
-    def run(redis):
+    def run(redis: Redis) -> int:
         pipe = redis.pipeline(transaction=True)
         pipe.hincrby(_pending_key(iso), str(post_id), views)
         pipe.sadd(_days_key(), iso)
@@ -136,7 +144,7 @@ def view_pending_get(*, post_id: int, today: date) -> int:
         return last[3]  # read when this request counted its view, a moment ago
     days = (today.isoformat(), (today - timedelta(days=1)).isoformat())
 
-    def run(redis):
+    def run(redis: Redis) -> int:
         pipe = redis.pipeline(transaction=False)
         for day in days:
             pipe.hget(_pending_key(day), str(post_id))
@@ -149,7 +157,7 @@ def view_batches_stage() -> list[str]:
     """Move every day's pending hash into a new batch; returns every batch key waiting
     to be applied, including those a crashed flush left behind."""
 
-    def run(redis):
+    def run(redis: Redis) -> list[str]:
         stage = redis.register_script(_STAGE_SCRIPT)
         for raw_day in redis.smembers(_days_key()):
             day = _decode(raw_day)
@@ -171,7 +179,7 @@ def view_batch_read(key: str) -> ViewBatch:
 def view_batch_drop(key: str) -> None:
     """Forget a batch once its counts are in the database."""
 
-    def run(redis):
+    def run(redis: Redis) -> None:
         pipe = redis.pipeline(transaction=True)
         pipe.delete(key)
         pipe.srem(_batches_key(), key)
@@ -190,7 +198,7 @@ def view_pending_totals() -> tuple[int, int]:
     days' hashes and in staged batches), and the staged batches a flush has still to
     apply (more than a few means flushes fail). Raises `CounterUnavailable`."""
 
-    def run(redis):
+    def run(redis: Redis) -> tuple[int, int]:
         batches = [_decode(key) for key in redis.smembers(_batches_key())]
         days = [_pending_key(_decode(day)) for day in redis.smembers(_days_key())]
         pipe = redis.pipeline(transaction=False)

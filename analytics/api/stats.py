@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,7 +10,7 @@ from accounts.permissions import IsEditor
 from analytics.selectors import site_stats
 
 
-def _counts(help_text: str):
+def _counts(help_text: str) -> serializers.DictField:
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
 
 
@@ -67,5 +68,5 @@ class SiteStatsView(APIView):
     permission_classes = [IsEditor]
 
     @extend_schema(responses=SiteStatsSerializer, operation_id="admin_stats_retrieve")
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(SiteStatsSerializer(site_stats()).data)
