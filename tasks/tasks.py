@@ -1,6 +1,7 @@
 """The job system's own jobs (the e-mail job is in tasks/emails.py)."""
 
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -14,7 +15,7 @@ class ReportTask(RecordedTask):
 
     abstract = True
 
-    def on_give_up(self, exc, args, kwargs):
+    def on_give_up(self, exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         report_id = (list(args or ()) or [kwargs.get("report_id")])[0]
         if report_id:
             services.report_fail(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
