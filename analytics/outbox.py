@@ -1,6 +1,7 @@
 """The outbox: hand each stored event's slow effects to the job queue, exactly once in
 effect (at least once in delivery, deduplicated by the consumers)."""
 
+import uuid
 from datetime import timedelta
 
 from django.utils import timezone
@@ -9,7 +10,7 @@ from analytics.consumers import consumers_for
 from analytics.models import Event
 
 
-def event_dispatch(*, event_id, event_type: str) -> int:
+def event_dispatch(*, event_id: uuid.UUID | str, event_type: str) -> int:
     """Queue a job per consumer of the event, then mark the event dispatched."""
     from analytics.tasks import consume_event
 

@@ -4,13 +4,16 @@ import enum
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, NoReturn
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import User
 from analytics.models import (
     DeliveryStatus,
     Event,
@@ -58,8 +61,8 @@ def _new_secret() -> str:
     return "whsec_" + secrets.token_hex(32)
 
 
-def _clean_events(events) -> list[str]:
-    def refuse(message):
+def _clean_events(events: object) -> list[str]:
+    def refuse(message: str) -> NoReturn:
         raise InvalidInput(message, fields={"events": [message]})
 
     if not isinstance(events, (list, tuple)) or not events:
@@ -77,7 +80,7 @@ def _clean_events(events) -> list[str]:
 
 @transaction.atomic
 def webhook_subscription_create(
-    *, url: str, events, is_active: bool = True, actor=None
+    *, url: str, events: object, is_active: bool = True, actor: User | None = None
 ) -> WebhookSubscription:
     """A new subscription with a fresh signing secret (the caller shows it once)."""
     subscription = WebhookSubscription.objects.create(
@@ -96,7 +99,7 @@ def webhook_subscription_create(
 
 @transaction.atomic
 def webhook_subscription_update(
-    *, subscription: WebhookSubscription, actor=None, **changes
+    *, subscription: WebhookSubscription, actor: User | None = None, **changes: Any
 ) -> WebhookSubscription:
     """Change `url`, `events` or `is_active`; the secret stays."""
     unknown = set(changes) - {"url", "events", "is_active"}
@@ -122,7 +125,9 @@ def webhook_subscription_update(
 
 
 @transaction.atomic
-def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None) -> None:
+def webhook_subscription_delete(
+    *, subscription: WebhookSubscription, actor: User | None = None
+) -> None:
     """Delete a subscription with its deliveries; jobs still queued for them do nothing."""
     subscription_id = subscription.pk
     subscription.delete()
@@ -132,7 +137,7 @@ def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None
     )
 
 
-def _queue_delivery_callback(delivery_id: int):
+def _queue_delivery_callback(delivery_id: int) -> Callable[[], None]:
     # A named function, not a partial: Django logs a failing on_commit callback by name.
     def queue_webhook_delivery() -> None:
         from analytics.webhooks.tasks import deliver_webhook
@@ -169,7 +174,9 @@ def webhook_deliveries_create(*, event: Event) -> list[WebhookDelivery]:
 
 
 @transaction.atomic
-def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor=None) -> WebhookDelivery:
+def webhook_delivery_redeliver(
+    *, delivery: WebhookDelivery, actor: User | None = None
+) -> WebhookDelivery:
     """Send a delivery again, whatever its status (a receiver lost it, or it failed)."""
     delivery = (
         WebhookDelivery.objects.select_for_update(of=("self",))
