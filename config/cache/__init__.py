@@ -35,13 +35,16 @@ import pickle
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.conf import settings
 from django.core.cache import cache
 
 from config.observability.metrics.instruments import CACHE_OPERATIONS
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +64,8 @@ def _redis_prefix() -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX') or 'blog'}:cache"
 
 
-def _raw_redis():
+# Any: redis-py types replies as bytes | str; this client (no decode_responses) gives bytes.
+def _raw_redis() -> Any:
     from django_redis import get_redis_connection
 
     return get_redis_connection("default")
@@ -72,7 +76,7 @@ class _Degradation:
     the backend is skipped for `CACHE_CIRCUIT_SECONDS` (a circuit breaker), so a Redis
     that hangs costs a request one socket timeout, not one per cache operation."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.count = 0
         self.skipped = 0
@@ -122,13 +126,14 @@ def cache_unavailable(what: str, exc: BaseException) -> None:
     _degradation.record(what, exc)
 
 
-def _call(method: str, *args, **kwargs):
+def _call(method: str, *args: Any, **kwargs: Any) -> Any:
     """A cache operation whose failure is returned as `_ERROR` (and recorded), not raised
     and not silently turned into a default by django-redis; skipped (`_ERROR`) while the
     circuit is open."""
     if _degradation.is_open():
         return _ERROR
-    target = cache.client if is_redis() else cache
+    # django-redis' cache has a `client`; the `cache` proxy is typed as any BaseCache.
+    target = cache.client if is_redis() else cache  # type: ignore[attr-defined]
     try:
         result = getattr(target, method)(*args, **kwargs)
     except ValueError:  # incr of a missing key: the caller handles it
@@ -148,7 +153,7 @@ def _call(method: str, *args, **kwargs):
 class _Stats:
     """Hit and miss counts, buffered in the process and flushed to Redis in batches."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.pending: Counter = Counter()  # (family, "hits"|"misses") -> n
         self.namespaces: set[str] = set()  # seen since the last flush
@@ -234,11 +239,11 @@ def _rate(hits: int, misses: int) -> float | None:
     return round(hits / (hits + misses), 4) if hits + misses else None
 
 
-def cache_stats() -> dict:
+def cache_stats() -> dict[str, Any]:
     """Hits, misses and hit rate, in total and per namespace family (`post` sums every
     `post:<id>`), over all processes when on Redis; `degraded` counts this process's
     backend errors. With Redis down the counts read as zero."""
-    totals = Counter()
+    totals: Counter[tuple[str, str]] = Counter()
     if not _degradation.is_open():
         try:
             totals = _stats.totals()
@@ -366,7 +371,7 @@ def invalidate_all() -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...]):
+def _fernet(keys: tuple[str, ...]) -> "MultiFernet":
     from cryptography.fernet import Fernet, MultiFernet
 
     # Any string is a key: it is stretched to the 32 bytes Fernet needs, so a rotation
@@ -378,7 +383,7 @@ def _fernet(keys: tuple[str, ...]):
     return MultiFernet([derive(k) for k in keys])
 
 
-def _encryption():
+def _encryption() -> "MultiFernet":
     keys = tuple(settings.CACHE_ENCRYPTION_KEYS) or (settings.SECRET_KEY,)
     return _fernet(keys)
 
@@ -400,7 +405,7 @@ def _unseal(payload: Any, sensitive: bool) -> Any:
 # --- fetching ------------------------------------------------------------------------------
 
 
-def _open(envelope: Any, sensitive: bool):
+def _open(envelope: Any, sensitive: bool) -> tuple[bool, Any] | None:
     """(fresh, value) from a stored envelope, or None when it is unusable (a key that
     was rotated out, a foreign value)."""
     if envelope is None or envelope is _ERROR:
@@ -501,13 +506,25 @@ def _function_name(func: Callable) -> str:
     return f"{func.__module__}.{qualname}"
 
 
+class CachedFunction(Protocol):
+    """A function decorated by `cached_result`."""
+
+    bypass: Callable[..., Any]
+    refresh: Callable[..., Any]
+    uncached: Callable[..., Any]
+
+    def __call__(
+        self, *args: Any, cache_bypass: bool = False, cache_refresh: bool = False, **kwargs: Any
+    ) -> Any: ...
+
+
 def cached_result(
     namespace: str | Callable[..., str],
     *,
     ttl: int | None = None,
     key: Callable[..., str] | None = None,
     sensitive: bool = False,
-):
+) -> Callable[[Callable[..., Any]], "CachedFunction"]:
     """Cache a function's result by its arguments.
 
     `namespace` is a name or a callable of the function's arguments
@@ -519,9 +536,11 @@ def cached_result(
     `f(..., cache_refresh=True)` (or `f.refresh(...)`) to recompute and store.
     """
 
-    def decorate(func):
+    def decorate(func: Callable[..., Any]) -> CachedFunction:
         @functools.wraps(func)
-        def wrapper(*args, cache_bypass: bool = False, cache_refresh: bool = False, **kwargs):
+        def wrapper(
+            *args: Any, cache_bypass: bool = False, cache_refresh: bool = False, **kwargs: Any
+        ) -> Any:
             if cache_bypass:
                 return func(*args, **kwargs)
             name = namespace(*args, **kwargs) if callable(namespace) else namespace
@@ -539,10 +558,11 @@ def cached_result(
                 refresh=cache_refresh,
             )
 
-        wrapper.bypass = functools.partial(wrapper, cache_bypass=True)
-        wrapper.refresh = functools.partial(wrapper, cache_refresh=True)
-        wrapper.uncached = func
-        return wrapper
+        cached = cast(CachedFunction, wrapper)  # it is one from the next three lines on
+        cached.bypass = functools.partial(wrapper, cache_bypass=True)
+        cached.refresh = functools.partial(wrapper, cache_refresh=True)
+        cached.uncached = func
+        return cached
 
     return decorate
 
@@ -570,7 +590,7 @@ def _generations(namespaces: list[str], known: dict[str, Any]) -> dict[str, int]
     return current
 
 
-def _read_envelope(envelope: Any, depends_on) -> tuple | None:
+def _read_envelope(envelope: Any, depends_on: Iterable[str]) -> tuple[Any, ...] | None:
     """(generations, fresh_until, payload) of a stored read, None if unusable."""
     if not (isinstance(envelope, tuple) and len(envelope) == 4 and envelope[0] == _READ_FORMAT):
         return None
@@ -641,7 +661,7 @@ def cache_read(
         _stats.count(family, "hits")
         return fresh
 
-    def recompute():
+    def recompute() -> Any:
         namespaces = list(depends_on) + [ns for ns in (resolve() if resolve else []) if ns]
         generations = _generations(namespaces, known)
         value = compute()
