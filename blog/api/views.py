@@ -1,15 +1,23 @@
 """The blog's API: thin views that parse input, call a service or selector, render."""
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db.models import QuerySet
+from django.db.models.expressions import Combinable
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from accounts.permissions import IsAuthor, IsEditor
+from accounts.requests import AuthenticatedRequest
 from analytics.selectors import post_stats, post_view_count_live_of
 from blog.api.serializers import (
     CategorySerializer,
@@ -26,7 +34,7 @@ from blog.api.serializers import (
     RevisionSerializer,
     TagSerializer,
 )
-from blog.models import CommentStatus, PostStatus
+from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Tag
 from blog.selectors import comments as comment_selectors
 from blog.selectors import posts as post_selectors
 from blog.selectors import taxonomy as taxonomy_selectors
@@ -73,7 +81,17 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 
 
-def _with_etag(response: Response, post) -> Response:
+_Found = TypeVar("_Found")
+
+
+def _or_404(found: _Found | None) -> _Found:
+    """What the caller just wrote, read back; gone meanwhile is a 404."""
+    if found is None:
+        raise Http404
+    return found
+
+
+def _with_etag(response: Response, post: Post) -> Response:
     response["ETag"] = post_selectors.post_etag(post)
     return response
 
@@ -96,26 +114,26 @@ class PostViewSet(viewsets.GenericViewSet):
     serializer_class = PostSerializer
     pagination_class = CursorPagination
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action == "create":
             return [IsAuthor()]
         if self.action in ("list", "retrieve"):
             return [AllowAny()]
         return [IsAuthenticated()]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Post]:
         return post_selectors.post_visible_queryset(user=self.request.user)
 
-    def get_object(self):
+    def get_object(self) -> Post:
         post = post_selectors.post_get_visible(slug=self.kwargs["slug"], user=self.request.user)
         if post is None:
             raise Http404
         return post
 
-    def get_ordering(self):
+    def get_ordering(self) -> Sequence[str | Combinable]:
         return self._ordering
 
-    def list(self, request):
+    def list(self, request: Request) -> Response:
         # Published posts are the same list for everyone; other statuses are per caller.
         if request.query_params.get("status", PostStatus.PUBLISHED) == PostStatus.PUBLISHED:
             return cached_read_response(
@@ -123,22 +141,22 @@ class PostViewSet(viewsets.GenericViewSet):
             )
         return Response(self._list_data(request))
 
-    def _list_data(self, request) -> dict:
+    def _list_data(self, request: Request) -> dict[str, Any]:
         queryset = post_selectors.post_list(user=request.user, params=request.query_params)
         self._ordering = queryset.query.order_by
         page = self.paginate_queryset(queryset)
         serializer = PostSummarySerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data).data
 
-    def create(self, request):
+    def create(self, request: AuthenticatedRequest) -> Response:
         serializer = PostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = post_services.post_create(author=request.user, **serializer.validated_data)
-        post = post_selectors.post_get_visible(slug=post.slug, user=request.user)
+        post = _or_404(post_selectors.post_get_visible(slug=post.slug, user=request.user))
         response = Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
         return _with_etag(response, post)
 
-    def retrieve(self, request, slug=None):
+    def retrieve(self, request: Request, slug: str) -> Response:
         entry = self._detail_entry(request, slug)
         if entry is None or "data" not in entry:
             # Not published: the caller's own draft, an editor's view, or 404.
@@ -162,12 +180,12 @@ class PostViewSet(viewsets.GenericViewSet):
         )
         return Response(data, headers={"ETag": entry["etag"]})
 
-    def _detail_entry(self, request, slug) -> dict | None:
+    def _detail_entry(self, request: Request, slug: str) -> dict[str, Any] | None:
         """A published post's public representation, the same for every caller, from the
         cache (no query) or the database; `{"unpublished": post}` (never cached) for a
         post in another status; None when there is no such post."""
 
-        def compute():
+        def compute() -> dict[str, Any] | None:
             post = post_selectors.post_get_by_slug(slug=slug)
             if post is None:
                 return None
@@ -187,7 +205,7 @@ class PostViewSet(viewsets.GenericViewSet):
             store_if=lambda entry: entry is not None and "data" in entry,
         )
 
-    def _update(self, request, partial):
+    def _update(self, request: AuthenticatedRequest, partial: bool) -> Response:
         post = self.get_object()
         serializer = PostUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -199,39 +217,39 @@ class PostViewSet(viewsets.GenericViewSet):
         )
         return self._fresh(post)
 
-    def update(self, request, slug=None):
+    def update(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._update(request, partial=False)
 
-    def partial_update(self, request, slug=None):
+    def partial_update(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._update(request, partial=True)
 
-    def destroy(self, request, slug=None):
+    def destroy(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post_services.post_delete(post=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _fresh(self, post):
-        post = post_selectors.post_get_visible(slug=post.slug, user=self.request.user)
+    def _fresh(self, post: Post) -> Response:
+        post = _or_404(post_selectors.post_get_visible(slug=post.slug, user=self.request.user))
         return _with_etag(Response(self.get_serializer(post).data), post)
 
     @extend_schema(request=None, responses=PostSerializer)
     @action(detail=True, methods=["post"])
-    def publish(self, request, slug=None):
+    def publish(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._fresh(post_services.post_publish(post=self.get_object(), actor=request.user))
 
     @extend_schema(request=None, responses=PostSerializer)
     @action(detail=True, methods=["post"])
-    def unpublish(self, request, slug=None):
+    def unpublish(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post = post_services.post_unpublish(post=self.get_object(), actor=request.user)
         return self._fresh(post)
 
     @extend_schema(request=None, responses=PostSerializer)
     @action(detail=True, methods=["post"])
-    def archive(self, request, slug=None):
+    def archive(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._fresh(post_services.post_archive(post=self.get_object(), actor=request.user))
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=PageNumberPagination)
-    def revisions(self, request, slug=None):
+    def revisions(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post = self.get_object()
         post_services.post_check_can_edit(post=post, actor=request.user)
         page = self.paginate_queryset(post_selectors.post_revisions(post=post))
@@ -239,7 +257,7 @@ class PostViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=PostStatsSerializer)
     @action(detail=True, methods=["get"], pagination_class=None)
-    def stats(self, request, slug=None):
+    def stats(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post = self.get_object()
         post_services.post_check_can_edit(post=post, actor=request.user)
         return Response(PostStatsSerializer(post_stats(post=post)).data)
@@ -251,15 +269,15 @@ class PostCommentListView(GenericAPIView):
     serializer_class = CommentSerializer
     throttle_scope = "comment"
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         if self.request.method == "POST":
             return throttles_with_scope()
         return super().get_throttles()
 
-    def _post(self, slug):
+    def _post(self, slug: str) -> Post:
         post = post_selectors.post_get_visible(slug=slug, user=self.request.user)
         if post is None:
             raise Http404
@@ -271,7 +289,7 @@ class PostCommentListView(GenericAPIView):
         ],
         responses=CommentSerializer(many=True),
     )
-    def get(self, request, slug):
+    def get(self, request: Request, slug: str) -> Response:
         comments = comment_selectors.comment_list_for_post(
             post=self._post(slug), user=request.user, status=request.query_params.get("status")
         )
@@ -279,7 +297,7 @@ class PostCommentListView(GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
-    def post(self, request, slug):
+    def post(self, request: AuthenticatedRequest, slug: str) -> Response:
         post = self._post(slug)
         serializer = CommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -313,17 +331,17 @@ class CommentViewSet(
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "patch", "delete", "post", "head", "options"]
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action in ("list", "moderate"):
             return [IsEditor()]
         if self.action == "retrieve":
             return [AllowAny()]
         return [IsAuthenticated()]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Comment]:
         return comment_selectors.comment_moderation_queue(params=self.request.query_params)
 
-    def get_object(self):
+    def get_object(self) -> Comment:
         comment = comment_selectors.comment_get_visible(
             comment_id=self.kwargs["pk"], user=self.request.user
         )
@@ -331,7 +349,7 @@ class CommentViewSet(
             raise Http404
         return comment
 
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         comment = self.get_object()
         serializer = CommentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -340,13 +358,13 @@ class CommentViewSet(
         )
         return Response(self.get_serializer(comment).data)
 
-    def destroy(self, request, pk=None):
+    def destroy(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         comment_services.comment_delete(comment=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=CommentModerateSerializer, responses=CommentSerializer)
     @action(detail=True, methods=["post"])
-    def moderate(self, request, pk=None):
+    def moderate(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         comment = self.get_object()
         serializer = CommentModerateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -372,21 +390,21 @@ class CategoryViewSet(
     lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action in ("list", "retrieve"):
             return [AllowAny()]
         return [IsEditor()]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Category]:
         return taxonomy_selectors.category_list(params=self.request.query_params)
 
-    def get_object(self):
+    def get_object(self) -> Category:
         category = taxonomy_selectors.category_get(slug=self.kwargs["slug"])
         if category is None:
             raise Http404
         return category
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return cached_read_response(
             request,
             "categories",
@@ -394,7 +412,7 @@ class CategoryViewSet(
             depends_on=("categories",),
         )
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return cached_read_response(
             request,
             "categories",
@@ -402,26 +420,26 @@ class CategoryViewSet(
             depends_on=("categories",),
         )
 
-    def create(self, request):
+    def create(self, request: AuthenticatedRequest) -> Response:
         serializer = CategoryWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         category = taxonomy_services.category_create(
             actor=request.user, **serializer.validated_data
         )
-        category = taxonomy_selectors.category_get(slug=category.slug)
+        category = _or_404(taxonomy_selectors.category_get(slug=category.slug))
         return Response(self.get_serializer(category).data, status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request, slug=None):
+    def partial_update(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         category = self.get_object()
         serializer = CategoryWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         category = taxonomy_services.category_update(
             category=category, actor=request.user, **serializer.validated_data
         )
-        category = taxonomy_selectors.category_get(slug=category.slug)
+        category = _or_404(taxonomy_selectors.category_get(slug=category.slug))
         return Response(self.get_serializer(category).data)
 
-    def destroy(self, request, slug=None):
+    def destroy(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         taxonomy_services.category_delete(category=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -431,10 +449,10 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TagSerializer
     permission_classes = [AllowAny]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Tag]:
         return taxonomy_selectors.tag_list(params=self.request.query_params)
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return cached_read_response(
             request,
             "tags",

@@ -42,7 +42,7 @@ def comment_moderation_queue(*, params: QueryDict | dict[str, Any]) -> QuerySet[
     return apply_filterset(CommentFilter, params, _base().order_by("-created_at", "-id"))
 
 
-def comment_get_visible(*, comment_id: int, user: RequestUser | None) -> Comment | None:
+def comment_get_visible(*, comment_id: int | str, user: RequestUser | None) -> Comment | None:
     """A comment the caller may see: approved ones, one's own, and all for editors."""
     qs = _base().filter(pk=comment_id)
     if user is not None and user.is_authenticated:
