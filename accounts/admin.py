@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts import services
 from accounts.forms import AdminLoginForm
@@ -34,19 +36,19 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         self.message_user(request, f"{count} user(s) are now {role}s.")
 
     @admin.action(description="Make selected users readers")
-    def make_reader(self, request, queryset):
+    def make_reader(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.READER)
 
     @admin.action(description="Make selected users authors")
-    def make_author(self, request, queryset):
+    def make_author(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.AUTHOR)
 
     @admin.action(description="Make selected users editors")
-    def make_editor(self, request, queryset):
+    def make_editor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.EDITOR)
 
     @admin.action(description="Make selected users admins")
-    def make_admin(self, request, queryset):
+    def make_admin(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, Role.ADMIN)
 
     @admin.action(description="Deactivate selected users (their tokens stop working)")

@@ -1,11 +1,14 @@
 """The admin's login form, behind the same protections as the API's token endpoint."""
 
 import math
+from typing import Any, cast
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from accounts import services
+from accounts.models import User
 from config.api.throttling import LoginRateThrottle
 
 
@@ -14,13 +17,14 @@ class AdminLoginForm(AdminAuthenticationForm):
     token endpoint), the per-username lockout, and `user.logged_in` / `user.login_failed`
     events. Refusals are form errors: the login page stays a page."""
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if username is None or not password:
             return super().clean()
         throttle = LoginRateThrottle()
-        if not throttle.allow_request(self.request, None):
+        # The admin's login view always builds the form with the request.
+        if not throttle.allow_request(cast(HttpRequest, self.request), None):
             wait = math.ceil(throttle.wait() or 1)
             raise ValidationError(
                 f"Too many sign-in attempts; try again in {wait} seconds.", code="throttled"
@@ -36,5 +40,6 @@ class AdminLoginForm(AdminAuthenticationForm):
             reason = "not_staff" if self.user_cache is not None else "invalid_login"
             services.user_record_login_failure(username=username, reason=reason)
             raise
-        services.user_record_login(user=self.user_cache)
+        # super().clean() raised unless a user authenticated.
+        services.user_record_login(user=cast(User, self.user_cache))
         return cleaned

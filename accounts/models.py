@@ -1,3 +1,5 @@
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -10,8 +12,14 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
-class BlogUserManager(UserManager):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):
+class BlogUserManager(UserManager["User"]):
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> "User":
         # A superuser made by `createsuperuser` is the platform's admin role.
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
@@ -31,7 +39,7 @@ class User(AbstractUser):
         default=True, help_text="Send e-mails about replies and comments on own posts."
     )
 
-    objects = BlogUserManager()
+    objects: ClassVar[BlogUserManager] = BlogUserManager()
 
     class Meta:
         constraints = [
@@ -43,7 +51,7 @@ class User(AbstractUser):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.username
 
     @property
@@ -92,5 +100,5 @@ class Notification(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.object_id} -> {self.recipient_id}"

@@ -26,7 +26,7 @@ def _check_password(password: str, user: User, field: str) -> None:
         raise InvalidInput(exc.messages[0], fields={field: list(exc.messages)}) from exc
 
 
-def _check_email_free(email: str, *, exclude_pk=None) -> None:
+def _check_email_free(email: str, *, exclude_pk: int | None = None) -> None:
     others = User.objects.filter(email__iexact=email)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
@@ -66,7 +66,7 @@ def user_register(*, username: str, email: str, password: str, display_name: str
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, **changes) -> User:
+def user_update_profile(*, user: User, **changes: Any) -> User:
     """Change the editable parts of one's own profile (not the role or the username)."""
     allowed = {"display_name", "bio", "email", "email_notifications"}
     unknown = set(changes) - allowed
@@ -242,7 +242,8 @@ def _publish_login_failed(*, username: str, reason: str) -> None:
 def user_logout(*, user: User, refresh: str) -> None:
     """Blacklist one of the user's refresh tokens so that it can no longer be used."""
     try:
-        token = RefreshToken(refresh)
+        # simplejwt annotates the argument as a Token; it is the encoded token it decodes.
+        token = RefreshToken(refresh)  # type: ignore[arg-type]
         if str(token.get("user_id")) != str(user.pk):
             raise TokenError("Token is not one of yours")
         token.blacklist()

@@ -2,8 +2,12 @@
 
 import json
 
+from django import forms
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from analytics.models import (
     Event,
@@ -21,13 +25,13 @@ from config.events.registry import EVENT_TYPES, event_aggregate_types
 class _ReadOnlyMixin:
     """Rows written only by the services and jobs: shown, never edited by hand."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -44,21 +48,25 @@ class WebhookSubscriptionAdmin(RoleAdminMixin, admin.ModelAdmin):
     readonly_fields = ["url", "events", "created_at", "created_by"]
     actions = ["activate", "deactivate"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: WebhookSubscription, form: forms.Form, change: bool
+    ) -> None:
         webhook_services.webhook_subscription_update(
-            subscription=obj, actor=request.user, is_active=obj.is_active
+            subscription=obj, actor=request_user(request), is_active=obj.is_active
         )
 
-    def delete_model(self, request, obj):
-        webhook_services.webhook_subscription_delete(subscription=obj, actor=request.user)
+    def delete_model(self, request: HttpRequest, obj: WebhookSubscription) -> None:
+        webhook_services.webhook_subscription_delete(subscription=obj, actor=request_user(request))
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]
+    ) -> None:
         for subscription in queryset:
             webhook_services.webhook_subscription_delete(
-                subscription=subscription, actor=request.user
+                subscription=subscription, actor=request_user(request)
             )
 
     def _set_active(self, request, queryset, is_active):
@@ -68,11 +76,11 @@ class WebhookSubscriptionAdmin(RoleAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"{count} subscription(s) updated.")
 
     @admin.action(description="Activate selected subscriptions")
-    def activate(self, request, queryset):
+    def activate(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         self._set_active(request, queryset, True)
 
     @admin.action(description="Deactivate selected subscriptions")
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         self._set_active(request, queryset, False)
 
 
@@ -81,7 +89,7 @@ class WebhookAttemptInline(_ReadOnlyMixin, RoleAdminMixin, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
-    fields = ["attempted_at", "succeeded", "response_status", "duration_ms", "error"]
+    fields = ("attempted_at", "succeeded", "response_status", "duration_ms", "error")
     readonly_fields = fields
     ordering = ["-attempted_at", "-id"]
 
@@ -98,20 +106,22 @@ class WebhookDeliveryAdmin(_ReadOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "event_type"]
     list_select_related = ["subscription"]
     search_fields = ["subscription__url", "event_type"]
-    fields = [
+    fields = (
         "subscription", "event_id", "event_type", "status", "attempts", "response_status",
         "last_error", "created_at", "delivered_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
     inlines = [WebhookAttemptInline]
     actions = ["redeliver"]
 
     @admin.action(description="Redeliver selected deliveries")
-    def redeliver(self, request, queryset):
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         queued = 0
         for delivery in queryset:
             try:
-                webhook_services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
+                webhook_services.webhook_delivery_redeliver(
+                    delivery=delivery, actor=request_user(request)
+                )
                 queued += 1
             except DomainError as exc:
                 self.message_user(request, f"Delivery {delivery.pk}: {exc}", messages.ERROR)
@@ -123,11 +133,12 @@ class _ChoicesFilter(admin.SimpleListFilter):
     """A filter whose choices are known in advance: no DISTINCT scan of a large table."""
 
     values: list[str] = []
+    parameter_name: str
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [(value, value) for value in self.values]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Event]) -> QuerySet[Event]:
         if self.value():
             return queryset.filter(**{self.parameter_name: self.value()})
         return queryset
@@ -162,14 +173,14 @@ class EventAdmin(_ReadOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
     ordering = ["-occurred_at", "-id"]
     # Counting the whole store for "N total" on every page is a full scan.
     show_full_result_count = False
-    fields = [
+    fields = (
         "id", "type", "occurred_at", "actor", "aggregate_type", "aggregate_id", "payload",
         "request_id", "dispatched_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="data")
-    def payload(self, event):
+    def payload(self, event: Event) -> SafeString:
         return format_html("<pre>{}</pre>", json.dumps(event.data, indent=2, sort_keys=True))
 
 

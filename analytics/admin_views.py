@@ -7,15 +7,18 @@ them (`config.admin.RoleAdminMixin`).
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from accounts.requests import request_user
 from analytics import charts
 from analytics.dashboard import dashboard_get
 from analytics.selectors import TRENDING_COMMENT_WEIGHT
 
 
-def analytics_dashboard(request):
-    if not request.user.is_editor:
+def analytics_dashboard(request: HttpRequest) -> TemplateResponse:
+    user = request_user(request)
+    if not user.is_editor:
         raise PermissionDenied
     data = dashboard_get()
     views = [(row["date"], row["views"]) for row in data["daily"]]

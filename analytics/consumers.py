@@ -7,8 +7,10 @@ once per (consumer, event), deduplicated by a `ConsumedEvent` row written in the
 consumer's own transaction.
 """
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from celery import shared_task
 from django.db import transaction
@@ -31,11 +33,15 @@ class Consumer:
 
 CONSUMERS: dict[str, Consumer] = {}
 
+_Handler = TypeVar("_Handler", bound=Callable[[Event], object])
 
-def consumer(name: str, *, types=None, queue: str = "default"):
+
+def consumer(
+    name: str, *, types: Iterable[str] | None = None, queue: str = "default"
+) -> Callable[[_Handler], _Handler]:
     """Register `func(event)` as the consumer `name` of the given event types."""
 
-    def register(func):
+    def register(func: _Handler) -> _Handler:
         CONSUMERS[name] = Consumer(
             name=name,
             types=frozenset(types) if types is not None else None,
@@ -51,7 +57,7 @@ def consumers_for(event_type: str) -> list[Consumer]:
     return [c for c in CONSUMERS.values() if c.wants(event_type)]
 
 
-def event_consume(*, consumer_name: str, event_id, force: bool = False) -> str:
+def event_consume(*, consumer_name: str, event_id: uuid.UUID | str, force: bool = False) -> str:
     """Run one consumer on one event, at most once (consumers deduplicate by event id).
 
     `force` runs it again even if it already consumed the event (an operator's replay,

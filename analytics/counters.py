@@ -24,6 +24,7 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from config.observability.request_context import get_request_id
 from config.redis.client import RedisUnavailable, redis_enabled, redis_key_prefix, redis_run
@@ -52,6 +53,9 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
 end
 return 0
 """
+
+
+_T = TypeVar("_T")
 
 
 def _prefix() -> str:
@@ -86,14 +90,16 @@ def _call(func):
         raise CounterUnavailable(str(exc)) from exc
 
 
-def _decode(value) -> str:
+def _decode(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
 # (request id, post id, day, pending views) of the last view counted in this context: the
 # request that counts a view and then shows the live count reads it from the counting
 # round trip instead of a second one.
-_last_counted: ContextVar[tuple | None] = ContextVar("last_counted_view", default=None)
+_last_counted: ContextVar[tuple[str, int, date, int] | None] = ContextVar(
+    "last_counted_view", default=None
+)
 
 
 def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
@@ -101,7 +107,7 @@ def view_pending_add(*, post_id: int, day: date, views: int = 1) -> int:
     iso = day.isoformat()
     previous = (day - timedelta(days=1)).isoformat()
 
-    def run(redis):
+    def run(redis: Redis) -> int:
         pipe = redis.pipeline(transaction=True)
         pipe.hincrby(_pending_key(iso), str(post_id), views)
         pipe.sadd(_days_key(), iso)
@@ -124,7 +130,7 @@ def view_pending_get(*, post_id: int, today: date) -> int:
         return last[3]  # read when this request counted its view, a moment ago
     days = (today.isoformat(), (today - timedelta(days=1)).isoformat())
 
-    def run(redis):
+    def run(redis: Redis) -> int:
         pipe = redis.pipeline(transaction=False)
         for day in days:
             pipe.hget(_pending_key(day), str(post_id))
@@ -137,7 +143,7 @@ def view_batches_stage() -> list[str]:
     """Move every day's pending hash into a new batch; returns every batch key waiting
     to be applied, including those a crashed flush left behind."""
 
-    def run(redis):
+    def run(redis: Redis) -> list[str]:
         stage = redis.register_script(_STAGE_SCRIPT)
         for raw_day in redis.smembers(_days_key()):
             day = _decode(raw_day)
@@ -159,7 +165,7 @@ def view_batch_read(key: str) -> ViewBatch:
 def view_batch_drop(key: str) -> None:
     """Forget a batch once its counts are in the database."""
 
-    def run(redis):
+    def run(redis: Redis) -> None:
         pipe = redis.pipeline(transaction=True)
         pipe.delete(key)
         pipe.srem(_batches_key(), key)
@@ -178,7 +184,7 @@ def view_pending_totals() -> tuple[int, int]:
     days' hashes and in staged batches), and the staged batches a flush has still to
     apply (more than a few means flushes fail). Raises `CounterUnavailable`."""
 
-    def run(redis):
+    def run(redis: Redis) -> tuple[int, int]:
         batches = [_decode(key) for key in redis.smembers(_batches_key())]
         days = [_pending_key(_decode(day)) for day in redis.smembers(_days_key())]
         pipe = redis.pipeline(transaction=False)

@@ -1,5 +1,7 @@
 """Query-string filters of analytics' lists (django-filter); selectors apply them."""
 
+from typing import Any
+
 import django_filters
 from django import forms
 
@@ -11,8 +13,9 @@ AGGREGATE_TYPES = event_aggregate_types()
 
 
 class _EventFilterForm(forms.Form):
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since >= until:
             self.add_error("until", "Must be later than `since`.")

@@ -19,12 +19,12 @@ class PostDailyStats(models.Model):
         ordering = ["-date"]
         verbose_name_plural = "post daily stats"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.post_id} {self.date}: {self.views}"
 
 
-class EventQuerySet(models.QuerySet):
-    def undispatched(self):
+class EventQuerySet(models.QuerySet["Event"]):
+    def undispatched(self) -> "EventQuerySet":
         return self.filter(dispatched_at__isnull=True)
 
 
@@ -72,7 +72,7 @@ class Event(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.type} {self.aggregate_type}:{self.aggregate_id}"
 
 
@@ -91,7 +91,7 @@ class ConsumedEvent(models.Model):
             models.UniqueConstraint(fields=["consumer", "event_id"], name="consumed_event_unique"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.consumer} {self.event_id}"
 
 
@@ -108,7 +108,7 @@ class SiteDailyStats(models.Model):
         ordering = ["-date"]
         verbose_name_plural = "site daily stats"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.date)
 
 
@@ -127,7 +127,7 @@ class WebhookSubscription(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.url
 
 
@@ -165,7 +165,7 @@ class WebhookDelivery(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_type} -> {self.subscription_id} [{self.status}]"
 
 
@@ -182,7 +182,7 @@ class WebhookAttempt(models.Model):
     class Meta:
         ordering = ["-attempted_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"attempt {self.pk} of delivery {self.delivery_id}"
 
 

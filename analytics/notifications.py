@@ -21,11 +21,14 @@ The `Notification` rows are accounts' (a user's, deleted with them); the e-mail 
 its templates' registry are tasks' (`tasks.emails`).
 """
 
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import Truncator
 
-from accounts.models import Notification
+from accounts.models import Notification, User
 from analytics.consumers import consumer
 from analytics.models import Event
 from blog.models import Comment, CommentStatus
@@ -35,7 +38,12 @@ EXCERPT_CHARS = 500
 
 
 def notification_queue(
-    *, kind: str, recipient_id: int, object_id, event_id=None, context: dict | None = None
+    *,
+    kind: str,
+    recipient_id: int,
+    object_id: int | str,
+    event_id: uuid.UUID | None = None,
+    context: dict[str, Any] | None = None,
 ) -> bool:
     """Queue the e-mail `kind` (its template) for a recipient, unless that recipient was
     already told about this object. Call inside a transaction: the job is queued after
@@ -52,13 +60,13 @@ def notification_queue(
     return created
 
 
-def notify_registered(*, user_id: int, event_id=None) -> bool:
+def notify_registered(*, user_id: int, event_id: uuid.UUID | None = None) -> bool:
     return notification_queue(
         kind="welcome", recipient_id=user_id, object_id=user_id, event_id=event_id
     )
 
 
-def _comment_get(comment_id) -> Comment | None:
+def _comment_get(comment_id: int) -> Comment | None:
     return (
         Comment.objects.select_related("author", "post__author", "parent__author")
         .filter(pk=comment_id)
@@ -66,13 +74,13 @@ def _comment_get(comment_id) -> Comment | None:
     )
 
 
-def notify_comment_approved(*, comment_id, event_id=None) -> list[str]:
+def notify_comment_approved(*, comment_id: int, event_id: uuid.UUID | None = None) -> list[str]:
     """Tell the post's author about a newly approved comment, or, for a reply, the parent
     comment's author (who, if they also wrote the post, gets the reply e-mail only)."""
     comment = _comment_get(comment_id)
     if comment is None or comment.status != CommentStatus.APPROVED:
         return []
-    queued = []
+    queued: list[str] = []
     context = {"comment_id": comment.pk}
     told = {comment.author_id}  # never about one's own comment
     if comment.parent is not None and comment.parent.author_id not in told:
@@ -96,7 +104,9 @@ def notify_comment_approved(*, comment_id, event_id=None) -> list[str]:
     return queued
 
 
-def notify_comment_rejected(*, comment_id, actor_id=None, event_id=None) -> bool:
+def notify_comment_rejected(
+    *, comment_id: int, actor_id: int | None = None, event_id: uuid.UUID | None = None
+) -> bool:
     """Tell a comment's author that it was rejected (not when they rejected it themselves)."""
     comment = _comment_get(comment_id)
     if comment is None or comment.status != CommentStatus.REJECTED:
@@ -141,11 +151,11 @@ def send_notifications(event: Event) -> None:
 
 
 @email_template("welcome", always_send=True)
-def welcome_context(*, recipient) -> dict:
+def welcome_context(*, recipient: User) -> dict[str, Any]:
     return {}
 
 
-def _comment_context(comment: Comment) -> dict:
+def _comment_context(comment: Comment) -> dict[str, Any]:
     return {
         "comment": comment,
         "post": comment.post,
@@ -156,7 +166,7 @@ def _comment_context(comment: Comment) -> dict:
 
 
 @email_template("comment_on_post")
-def comment_on_post_context(*, recipient, comment_id) -> dict | None:
+def comment_on_post_context(*, recipient: User, comment_id: int) -> dict[str, Any] | None:
     comment = _comment_get(comment_id)
     if comment is None or comment.status != CommentStatus.APPROVED:
         return None
@@ -164,7 +174,7 @@ def comment_on_post_context(*, recipient, comment_id) -> dict | None:
 
 
 @email_template("comment_reply")
-def comment_reply_context(*, recipient, comment_id) -> dict | None:
+def comment_reply_context(*, recipient: User, comment_id: int) -> dict[str, Any] | None:
     comment = _comment_get(comment_id)
     if comment is None or comment.status != CommentStatus.APPROVED or comment.parent is None:
         return None
@@ -175,7 +185,7 @@ def comment_reply_context(*, recipient, comment_id) -> dict | None:
 
 
 @email_template("comment_rejected")
-def comment_rejected_context(*, recipient, comment_id) -> dict | None:
+def comment_rejected_context(*, recipient: User, comment_id: int) -> dict[str, Any] | None:
     comment = _comment_get(comment_id)
     if comment is None or comment.status != CommentStatus.REJECTED:
         return None

@@ -1,6 +1,7 @@
 """The outbox: hand each stored event's slow effects to the job queue, exactly once in
 effect (at least once in delivery, deduplicated by the consumers)."""
 
+import uuid
 from datetime import timedelta
 
 from django.utils import timezone
@@ -10,7 +11,7 @@ from analytics.models import Event
 from analytics.services import event_mark_dispatched
 
 
-def event_dispatch(*, event_id, event_type: str) -> int:
+def event_dispatch(*, event_id: uuid.UUID | str, event_type: str) -> int:
     """Queue a job per consumer of the event, then mark the event dispatched."""
     queued = 0
     for target in consumers_for(event_type):

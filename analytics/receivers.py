@@ -5,6 +5,7 @@ request (a failure is logged by the bus).
 """
 
 import logging
+from typing import Any
 
 from analytics.models import Event
 from analytics.outbox import event_dispatch
@@ -14,7 +15,7 @@ from config.events.bus import DomainEvent
 logger = logging.getLogger("activity")
 
 
-def store_event(sender, event: DomainEvent, **kwargs) -> None:
+def store_event(sender: object, event: DomainEvent, **kwargs: Any) -> None:
     """Write the event row in the change's transaction: the audit trail and the outbox."""
     Event.objects.create(
         id=event.id,
@@ -28,7 +29,7 @@ def store_event(sender, event: DomainEvent, **kwargs) -> None:
     )
 
 
-def log_activity(sender, event: DomainEvent, **kwargs) -> None:
+def log_activity(sender: object, event: DomainEvent, **kwargs: Any) -> None:
     """One structured log line per event, named after it (`post.published`), with its
     ids and its payload (ids and primitives, already redacted by `publish`)."""
     logger.info(
@@ -44,14 +45,14 @@ def log_activity(sender, event: DomainEvent, **kwargs) -> None:
     )
 
 
-def dispatch_event_jobs(sender, event: DomainEvent, **kwargs) -> None:
+def dispatch_event_jobs(sender: object, event: DomainEvent, **kwargs: Any) -> None:
     """Start the event's slow effects (consumer jobs) from its outbox row."""
     if not event.stored:
         return
     event_dispatch(event_id=event.id, event_type=event.type)
 
 
-def count_post_view(sender, event: DomainEvent, **kwargs) -> None:
+def count_post_view(sender: object, event: DomainEvent, **kwargs: Any) -> None:
     """`post.viewed`: add one view to the post's counters (in Redis, flushed every
     minute; in the database when Redis is down)."""
     if event.type != "post.viewed":

@@ -7,10 +7,12 @@ unless `force` is given, which runs the consumer on them again.
 """
 
 import logging
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from analytics.consumers import CONSUMERS, event_consume
 from analytics.models import Event
@@ -33,7 +35,7 @@ def event_replay(
     consumer_name: str,
     since: datetime | None = None,
     until: datetime | None = None,
-    types=(),
+    types: Iterable[str] = (),
     force: bool = False,
 ) -> ReplayResult:
     """Run the consumer `consumer_name` on the stored events of [since, until).
@@ -48,7 +50,7 @@ def event_replay(
     if since and until and since >= until:
         raise InvalidInput("`until` must be later than `since`.")
     events = Event.objects.order_by("occurred_at", "id")
-    wanted = set(types) if types else None
+    wanted: frozenset[str] | set[str] | None = set(types) if types else None
     if target.types is not None:
         wanted = target.types if wanted is None else wanted & target.types
     if wanted is not None:
@@ -75,10 +77,10 @@ def event_replay(
     return result
 
 
-def _ids_in_order(events, chunk: int = 1000):
+def _ids_in_order(events: QuerySet[Event], chunk: int = 1000) -> Iterator[uuid.UUID]:
     """The ids of `events` by (occurred_at, id), a page at a time (keyset): bounded
     memory, and no cursor held open across the consumers' commits."""
-    last = None
+    last: tuple[datetime, uuid.UUID] | None = None
     while True:
         page = events
         if last is not None:

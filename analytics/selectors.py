@@ -2,8 +2,10 @@
 
 from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -47,7 +49,7 @@ def post_view_count_live_of(*, post_id: int, stored: int, just_counted: bool = F
         return stored + (1 if just_counted else 0)
 
 
-def post_stats(*, post: Post, days: int = 30) -> dict:
+def post_stats(*, post: Post, days: int = 30) -> dict[str, Any]:
     """Totals, and the rolled-up views and approved comments of the last `days` days
     (UTC, newest first, days without either left out).
 
@@ -94,14 +96,14 @@ def post_trending(*, days: int = 7, limit: int = 10) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def _counts_by(queryset, field: str, keys) -> dict[str, int]:
+def _counts_by(queryset: QuerySet[Model], field: str, keys: Iterable[str]) -> dict[str, int]:
     """Counts of `queryset` per value of `field`: every one of `keys` (0 if none), and
     any other value found."""
     found = dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
     return {**dict.fromkeys(keys, 0), **found}
 
 
-def user_stats() -> dict:
+def user_stats() -> dict[str, Any]:
     users = User.objects.all()
     by_role = _counts_by(users.filter(is_superuser=False), "role", Role.values)
     # A superuser is an admin whatever its stored role (`User.effective_role`).
@@ -113,17 +115,17 @@ def user_stats() -> dict:
     }
 
 
-def post_status_stats() -> dict:
+def post_status_stats() -> dict[str, Any]:
     by_status = _counts_by(Post.objects.all(), "status", PostStatus.values)
     return {"total": sum(by_status.values()), "by_status": by_status}
 
 
-def comment_status_stats() -> dict:
+def comment_status_stats() -> dict[str, Any]:
     by_status = _counts_by(Comment.objects.all(), "status", CommentStatus.values)
     return {"total": sum(by_status.values()), "by_status": by_status}
 
 
-def event_stats() -> dict:
+def event_stats() -> dict[str, Any]:
     """Counts of the event store (which retention keeps bounded)."""
     by_type = _counts_by(Event.objects.all(), "type", ())
     since = timezone.now() - timedelta(hours=24)
@@ -134,7 +136,7 @@ def event_stats() -> dict:
     }
 
 
-def job_stats() -> dict:
+def job_stats() -> dict[str, Any]:
     jobs = JobRecord.objects.all()
     return {
         "by_status": _counts_by(jobs, "status", JobStatus.values),
@@ -142,7 +144,7 @@ def job_stats() -> dict:
     }
 
 
-def cache_stats() -> dict:
+def cache_stats() -> dict[str, Any]:
     """The cache backend and its hits, misses and hit rate over all processes
     (`config.cache.cache_stats`)."""
     stats = config_cache.cache_stats()
@@ -178,13 +180,13 @@ def site_daily_series(*, days: int = 30) -> list[dict]:
     oldest first, every day present: a day nothing was rolled up for counts 0, so a
     chart has one column per day."""
     since = _today() - timedelta(days=days - 1)
-    stored = {
+    stored: dict[date, Mapping[str, Any]] = {
         row["date"]: row
         for row in SiteDailyStats.objects.filter(date__gte=since).values(
             "date", "views", "comments"
         )
     }
-    series = []
+    series: list[dict[str, Any]] = []
     for offset in range(days):
         day = since + timedelta(days=offset)
         row = stored.get(day, {})
@@ -210,7 +212,7 @@ def event_counts_by_type(*, days: int = 7) -> list[tuple[str, int]]:
 # --- the event store ---------------------------------------------------------------------
 
 
-def event_list(*, params) -> QuerySet[Event]:
+def event_list(*, params: QueryDict | dict[str, Any]) -> QuerySet[Event]:
     """Stored events, newest first, filtered by query parameters (`EventFilter`); bad
     filters raise InvalidInput. Served with keyset pagination on `occurred_at`."""
     queryset = Event.objects.select_related("actor").order_by("-occurred_at", "-id")
@@ -219,7 +221,7 @@ def event_list(*, params) -> QuerySet[Event]:
 
 def event_log(
     *,
-    types=(),
+    types: Iterable[str] = (),
     aggregate_type: str | None = None,
     aggregate_id: str | None = None,
     since: datetime | None = None,

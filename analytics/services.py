@@ -10,9 +10,19 @@ comments per post and day, and the site's daily totals, are rolled up from event
 
 import logging
 from datetime import UTC, date
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, PositiveBigIntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Model,
+    PositiveBigIntegerField,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest, TruncDate
 from django.utils import timezone
 
@@ -33,7 +43,13 @@ def _today() -> date:
     return timezone.now().astimezone(UTC).date()
 
 
-def _daily_upsert(model, *, unique: tuple[str, ...], rows: list[dict], replace: bool = False):
+def _daily_upsert(
+    model: type[Model],
+    *,
+    unique: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    replace: bool = False,
+) -> None:
     """Insert daily rows, or add to (`replace`: overwrite) the counters of existing ones.
 
     One `INSERT ... ON CONFLICT DO UPDATE` (PostgreSQL and SQLite): atomic against
@@ -43,11 +59,18 @@ def _daily_upsert(model, *, unique: tuple[str, ...], rows: list[dict], replace: 
     if not rows:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    unique_columns = {model._meta.get_field(name).column for name in unique}
-    counted = [f.column for f in fields if f.column not in unique_columns and f.attname in rows[0]]
+    # A concrete field has a column (Django types `column` optional, for the others).
+    column = {f.name: cast(str, f.column) for f in fields}
+    unique_columns = {column[name] for name in unique}
+    counted = [
+        column[f.name]
+        for f in fields
+        if column[f.name] not in unique_columns and f.attname in rows[0]
+    ]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    values, params = [], []
+    values: list[str] = []
+    params: list[Any] = []
     for row in rows:
         values.append("(" + ", ".join(["%s"] * len(fields)) + ")")
         for f in fields:
@@ -61,7 +84,7 @@ def _daily_upsert(model, *, unique: tuple[str, ...], rows: list[dict], replace: 
         else f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}"
         for c in counted
     )
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(column[f.name]) for f in fields)
     conflict = ", ".join(quote(c) for c in sorted(unique_columns))
     # Only quoted identifiers from the model's meta are formatted in; values are params.
     insert = f"INSERT INTO {table} ({columns}) VALUES {', '.join(values)}"  # noqa: S608
@@ -153,7 +176,7 @@ def _view_batch_apply(batch: counters.ViewBatch) -> int:
         return total
 
 
-def view_counts_flush() -> dict:
+def view_counts_flush() -> dict[str, int]:
     """Move the views pending in Redis into `Post.view_count` and the daily stats.
 
     Safe to run concurrently and to crash anywhere: see `analytics.counters`.
@@ -228,7 +251,7 @@ def _may_change_approved_comments(event: Event) -> bool:
     return event.type == "comment.deleted"
 
 
-def _post_comments_changed(post_id) -> None:
+def _post_comments_changed(post_id: int | str) -> None:
     for day, change in post_daily_comments_refresh(post_id=int(post_id)).items():
         # The site's day follows its posts' days by their changes, so comments of a post
         # deleted since stay in the site's history (like its views).

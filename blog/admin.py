@@ -1,9 +1,15 @@
 """The editors' admin. Every write goes through the blog's services, as the API's do."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
+from accounts.requests import request_user
 from blog.models import Category, Comment, CommentStatus, Post, Revision, Tag
 from blog.selectors import comments as comment_selectors
 from blog.selectors import posts as post_selectors
@@ -22,17 +28,17 @@ class RevisionInline(RoleAdminMixin, admin.TabularInline):
     model = Revision
     extra = 0
     can_delete = False
-    fields = ["created_at", "author", "title", "body"]
+    fields = ("created_at", "author", "title", "body")
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -45,23 +51,28 @@ class PostAdminForm(forms.ModelForm):
         model = Post
         fields = ["title", "excerpt", "body", "category", "allow_comments", "publish_at"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["tag_list"].initial = ", ".join(
                 post_selectors.post_tag_names(post=self.instance)
             )
 
-    def clean_tag_list(self):
+    def clean_tag_list(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data["tag_list"].split(",") if t.strip()]
 
 
-def _transition_action(service, description):
-    def run(modeladmin, request, queryset):
-        done, failed = 0, []
+_PostAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Post]], None]
+
+
+def _transition_action(service: Callable[..., Post], description: str) -> _PostAction:
+    @admin.action(description=description)
+    def run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Post]) -> None:
+        done = 0
+        failed: list[str] = []
         for post in queryset:
             try:
-                service(post=post, actor=request.user)
+                service(post=post, actor=request_user(request))
                 done += 1
             except DomainError as exc:
                 failed.append(f"{post.slug}: {exc.message}")
@@ -69,7 +80,6 @@ def _transition_action(service, description):
         if failed:
             modeladmin.message_user(request, "; ".join(failed), messages.WARNING)
 
-    run.short_description = description
     run.__name__ = service.__name__
     return run
 
@@ -110,7 +120,7 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
         _transition_action(post_services.post_archive, "Archive selected posts"),
     ]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: Post, form: forms.Form, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in PostAdminForm.Meta.fields}
         tags = form.cleaned_data["tag_list"]
         try:
@@ -119,35 +129,46 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
                 changes = {n: v for n, v in data.items() if n in form.changed_data}
                 if "tag_list" in form.changed_data:
                     changes["tags"] = tags
-                post = post_services.post_update(post=original, actor=request.user, **changes)
+                post = post_services.post_update(
+                    post=original, actor=request_user(request), **changes
+                )
             else:
-                post = post_services.post_create(author=request.user, tags=tags, **data)
+                post = post_services.post_create(author=request_user(request), tags=tags, **data)
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
         obj.pk, obj.slug = post.pk, post.slug
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: forms.Form, formsets: Any, change: bool
+    ) -> None:
         # Tags were saved by the service. The revisions inline is view-only, so saving its
         # formset writes nothing, but it must run: the change message reads its results.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def delete_model(self, request, obj):
-        post_services.post_delete(post=obj, actor=request.user)
+    def delete_model(self, request: HttpRequest, obj: Post) -> None:
+        post_services.post_delete(post=obj, actor=request_user(request))
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
         for post in queryset:
-            post_services.post_delete(post=post, actor=request.user)
+            post_services.post_delete(post=post, actor=request_user(request))
 
 
-def _moderation_action(status):
-    def run(modeladmin, request, queryset):
+_CommentAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Comment]], None]
+
+
+def _moderation_action(status: str) -> _CommentAction:
+    @admin.action(description=f"Mark selected comments as {status}")
+    def run(
+        modeladmin: admin.ModelAdmin,
+        request: HttpRequest,
+        queryset: QuerySet[Comment],
+    ) -> None:
         count = comment_services.comment_moderate_many(
-            comments=queryset, actor=request.user, status=status
+            comments=queryset, actor=request_user(request), status=status
         )
         modeladmin.message_user(request, f"{count} comment(s) marked {status}.")
 
-    run.short_description = f"Mark selected comments as {status}"
     run.__name__ = f"mark_{status}"
     return run
 
@@ -156,10 +177,10 @@ class PendingFirst(admin.SimpleListFilter):
     title = "moderation"
     parameter_name = "queue"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
         return [("pending", "Needs moderation")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
         if self.value() == "pending":
             return comment_selectors.comment_filter_pending(queryset=queryset)
         return queryset
@@ -172,31 +193,33 @@ class CommentAdmin(RoleAdminMixin, admin.ModelAdmin):
     search_fields = ["body", "author__username", "post__title"]
     list_select_related = ["author", "post"]
     readonly_fields = ["post", "author", "parent", "status", "created_at", "updated_at"]
-    fields = ["post", "author", "parent", "body", "status", "created_at", "updated_at"]
+    fields = ("post", "author", "parent", "body", "status", "created_at", "updated_at")
     ordering = ["-created_at"]
     actions = [_moderation_action(s) for s in CommentStatus.values]
 
     @admin.display(description="body")
-    def short_body(self, comment):
+    def short_body(self, comment: Comment) -> str:
         return comment.body[:80]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Comment, form: forms.Form, change: bool
+    ) -> None:
         try:
             comment_services.comment_update(
-                comment=obj, actor=request.user, body=form.cleaned_data["body"]
+                comment=obj, actor=request_user(request), body=form.cleaned_data["body"]
             )
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
 
-    def delete_model(self, request, obj):
-        comment_services.comment_delete(comment=obj, actor=request.user)
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        comment_services.comment_delete(comment=obj, actor=request_user(request))
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         for comment in queryset:
-            comment_services.comment_delete(comment=comment, actor=request.user)
+            comment_services.comment_delete(comment=comment, actor=request_user(request))
 
 
 class CategoryAdminForm(forms.ModelForm):
@@ -204,7 +227,7 @@ class CategoryAdminForm(forms.ModelForm):
         model = Category
         fields = ["name", "slug", "description"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "slug" in self.fields:  # only on the add page; the slug is stable afterwards
             self.fields["slug"].required = False
@@ -217,7 +240,7 @@ class TaxonomyAdminMixin:
 
     kind = ""  # "category" or "tag": the services are <kind>_create/_update/_delete
 
-    def _service(self, action):
+    def _service(self, action: str) -> Callable[..., Category | Tag]:
         return getattr(taxonomy_services, f"{self.kind}_{action}")
 
     def _current(self, obj):
@@ -232,19 +255,21 @@ class TaxonomyAdminMixin:
                 changes = {n: v for n, v in data.items() if n in form.changed_data}
                 current = self._current(obj)
                 saved = self._service("update")(
-                    **{self.kind: current}, actor=request.user, **changes
+                    **{self.kind: current}, actor=request_user(request), **changes
                 )
             else:
                 data["slug"] = data.get("slug") or ""
-                saved = self._service("create")(actor=request.user, **data)
+                saved = self._service("create")(actor=request_user(request), **data)
         except DomainError as exc:
             raise ValidationError(exc.message) from exc
         obj.pk, obj.slug = saved.pk, saved.slug
 
-    def delete_model(self, request, obj):
-        self._service("delete")(**{self.kind: obj}, actor=request.user)
+    def delete_model(self, request: HttpRequest, obj: Category | Tag) -> None:
+        self._service("delete")(**{self.kind: obj}, actor=request_user(request))
 
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Category] | QuerySet[Tag]
+    ) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
 
@@ -257,7 +282,7 @@ class CategoryAdmin(TaxonomyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     fields = ["name", "slug", "description"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
         return [] if obj is None else ["slug"]
 
 

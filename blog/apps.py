@@ -12,7 +12,7 @@ class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = "Blog"
 
-    def ready(self):
+    def ready(self) -> None:
         from blog import receivers
         from config.events.bus import event_committed
 

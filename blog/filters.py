@@ -1,7 +1,7 @@
 """Query-string filters of the blog's lists (django-filter); selectors apply them."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from blog.models import Category, Comment, CommentStatus, Post, Tag
 
@@ -30,14 +30,18 @@ class CommentFilter(django_filters.FilterSet):
         model = Comment
         fields = ["status", "post", "author", "search"]
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[Comment], name: str, value: str
+    ) -> QuerySet[Comment]:
         return queryset.filter(Q(body__icontains=value) | Q(author__username__icontains=value))
 
 
 class _NamedFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search")
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(
+        self, queryset: QuerySet[Category] | QuerySet[Tag], name: str, value: str
+    ) -> QuerySet[Category] | QuerySet[Tag]:
         return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))
 
 

@@ -32,7 +32,7 @@ class Category(models.Model):
         ordering = ["name"]
         verbose_name_plural = "categories"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -46,7 +46,7 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -91,10 +91,10 @@ class Post(models.Model):
             GinIndex(fields=["search_vector"], name="post_search_vector_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("blog:post-page", kwargs={"slug": self.slug})
 
     @property
@@ -146,5 +146,5 @@ class Comment(models.Model):
             models.Index(fields=["status", "created_at"], name="comment_status_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Comment {self.pk} on {self.post_id}"

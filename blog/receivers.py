@@ -1,5 +1,7 @@
 """After-commit receivers of the blog's domain events (see `config.events.bus`)."""
 
+from typing import Any
+
 from config.cache import invalidate
 from config.events.bus import DomainEvent
 
@@ -44,7 +46,7 @@ def cache_namespaces_for_event(event: DomainEvent) -> list[str]:
     return []
 
 
-def invalidate_cache_for_event(sender, event: DomainEvent, **kwargs) -> None:
+def invalidate_cache_for_event(sender: object, event: DomainEvent, **kwargs: Any) -> None:
     """After commit: invalidate exactly the namespaces the event touches
     (`cache_namespaces_for_event`), O(1) each. If Redis cannot be reached the failure is
     logged and counted by `config.cache`, which makes the invalidation when Redis answers

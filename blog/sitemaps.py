@@ -1,5 +1,7 @@
 """The sitemap: published posts and categories."""
 
+from datetime import datetime
+
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -14,7 +16,7 @@ class PostSitemap(Sitemap):
     def items(self):
         return post_sitemap_list()
 
-    def lastmod(self, post):
+    def lastmod(self, post: Post) -> datetime:
         return post.updated_at
 
 
@@ -24,10 +26,10 @@ class CategorySitemap(Sitemap):
     def items(self):
         return category_sitemap_list()
 
-    def location(self, category):
+    def location(self, category: Category) -> str:
         return reverse("blog:category-page", kwargs={"slug": category.slug})
 
-    def lastmod(self, category):
+    def lastmod(self, category: Category) -> datetime:
         return category.updated_at
 
 

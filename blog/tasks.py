@@ -1,5 +1,7 @@
 """The blog's background jobs: thin wrappers that call a service."""
 
+from typing import Any
+
 from celery import shared_task
 from celery.signals import worker_ready
 
@@ -14,6 +16,6 @@ def publish_due_posts() -> int:
 
 
 @worker_ready.connect(dispatch_uid="blog.publish_overdue_at_worker_start")
-def publish_overdue_at_worker_start(sender=None, **kwargs):
+def publish_overdue_at_worker_start(sender: object = None, **kwargs: Any) -> None:
     """Posts that fell due while no worker ran go live as soon as one starts."""
     publish_due_posts.delay()

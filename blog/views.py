@@ -1,7 +1,7 @@
 """Server-rendered pages: the targets of feed and sitemap links, for readers without
 the frontend. The API is the main interface; these pages only read."""
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from blog.selectors.posts import post_get_published, post_latest_published
@@ -10,7 +10,7 @@ from config.cache.pages import cached_page
 
 
 @cached_page("pages")
-def home_page(request):
+def home_page(request: HttpRequest) -> HttpResponse:
     return render(request, "blog/home.html", {"posts": post_latest_published(limit=20)})
 
 

@@ -1,5 +1,8 @@
 """Admin plumbing shared by the apps: access by role instead of per-model permissions."""
 
+from django.db.models import Model
+from django.http import HttpRequest
+
 
 class RoleAdminMixin:
     """Editors manage content; admins (`admin_role_required`) also manage users.
@@ -10,23 +13,25 @@ class RoleAdminMixin:
 
     admin_role_required = False
 
-    def _allowed(self, request) -> bool:
+    def _allowed(self, request: HttpRequest) -> bool:
         user = request.user
-        if not (user.is_active and user.is_authenticated and user.is_staff):
+        if not user.is_authenticated:
+            return False
+        if not (user.is_active and user.is_staff):
             return False
         return user.is_admin if self.admin_role_required else user.is_editor
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request)

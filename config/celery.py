@@ -5,6 +5,7 @@ metrics, make missed cache invalidations) are connected by config/apps.py.
 """
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging
@@ -13,7 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 @setup_logging.connect
-def use_django_logging(**kwargs):
+def use_django_logging(**kwargs: Any) -> None:
     """Workers log like the web processes (settings.LOGGING: structured lines, with the
     job's context): a receiver of this signal keeps Celery from installing its own
     handlers on the root logger. LOG_LEVEL, not `--loglevel`, sets the level."""

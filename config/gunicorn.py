@@ -10,9 +10,14 @@ load Celery and Django into the master process.
 
 import os
 from pathlib import Path
+from typing import Protocol
 
 
-def on_starting(server):
+class _Worker(Protocol):
+    pid: int
+
+
+def on_starting(server: object) -> None:
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not path:
         return
@@ -24,7 +29,7 @@ def on_starting(server):
         stale.unlink()
 
 
-def child_exit(server, worker):
+def child_exit(server: object, worker: _Worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

@@ -6,6 +6,7 @@ in-process jobs; production sets the URLs of PostgreSQL and Redis.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from corsheaders.defaults import default_headers as cors_default_headers
@@ -135,7 +136,7 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # Cache: Redis through django-redis when REDIS_URL is set, else files in var/cache/.
 REDIS_URL = env("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite: lint, migrations, the OpenAPI schema, then pytest on PostgreSQL and Redis.
+# The test suite: lint, types, migrations, the OpenAPI schema, then pytest on PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -19,6 +19,9 @@ python scripts/check_services.py
 echo "== ruff"
 ruff check .
 ruff format --check .
+echo "== mypy"
+# mypy.ini's django-stubs plugin loads config.settings: it needs the variables exported above.
+mypy
 echo "== migrations"
 # The models against the migration files; the consistency check against a database that
 # need not exist (see DATABASE_URL above) has nothing to say here.

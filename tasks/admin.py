@@ -1,6 +1,8 @@
 """Job records in the admin: read-only, for admins; failed jobs can be retried."""
 
 from django.contrib import admin, messages
+from django.db.models import Model
+from django.http import HttpRequest
 
 from config.admin import RoleAdminMixin
 from tasks import services
@@ -12,13 +14,13 @@ class ReadOnlyAdminMixin(RoleAdminMixin):
 
     admin_role_required = True
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -33,15 +35,15 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
     actions = ["retry_failed"]
-    fields = [
+    fields = (
         "id", "name", "status", "queue", "priority", "attempts", "max_attempts",
         "created_at", "started_at", "finished_at", "duration_ms", "arguments", "result",
         "error", "traceback", "request_id", "actor",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="error")
-    def short_error(self, obj):
+    def short_error(self, obj: JobRecord) -> str:
         return obj.error[:80]
 
     @admin.action(description="Retry the selected failed jobs (same arguments)")

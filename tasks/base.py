@@ -28,11 +28,16 @@ import random
 import time
 import traceback as tb
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
+from billiard.einfo import ExceptionInfo
 from celery import Task
+from celery.app.task import Context
 from celery.exceptions import Ignore, Reject, Retry
+from celery.result import AsyncResult
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 
@@ -40,6 +45,7 @@ from config.errors import DomainError
 from config.events.bus import redact
 from config.observability.request_context import get_request_id, request_id_var
 from tasks import services
+from tasks.models import JobRecord
 from tasks.schedule import QUEUES
 
 logger = logging.getLogger(__name__)
@@ -100,7 +106,14 @@ class RecordedTask(Task):
     retry_jitter = True
 
     # --- queuing -------------------------------------------------------------------
-    def apply_async(self, args=None, kwargs=None, task_id=None, **options):
+    # Options are keywords here (Celery's positional producer, link... are never passed).
+    def apply_async(  # type: ignore[override]
+        self,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        task_id: str | None = None,
+        **options: Any,
+    ) -> AsyncResult[Any]:
         """Queue the job and record it. Extra options: `actor` (a user) or `actor_id`."""
         task_id = str(task_id or uuid.uuid4())
         actor = options.pop("actor", None)
@@ -122,7 +135,7 @@ class RecordedTask(Task):
                 actor_id=actor_id or _job_actor.get(),
             )
 
-        def send():
+        def send() -> AsyncResult[Any]:
             return super(RecordedTask, self).apply_async(
                 args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options
             )
@@ -133,7 +146,7 @@ class RecordedTask(Task):
         transaction.on_commit(lambda: self._send_after_commit(send, task_id))
         return self.AsyncResult(task_id)
 
-    def _send_after_commit(self, send, task_id):
+    def _send_after_commit(self, send: Callable[[], object], task_id: str) -> None:
         try:
             send()
         except Exception as exc:
@@ -141,7 +154,7 @@ class RecordedTask(Task):
             logger.exception("job.queue_failed", extra={"job_id": task_id})
             services.job_fail(job_id=task_id, attempt=None, error=_describe(exc), traceback="")
 
-    def _queue_for(self, options) -> str:
+    def _queue_for(self, options: dict[str, Any]) -> str:
         """The queue Celery will route to: an explicit one (a retry keeps its queue),
         else TASK_ROUTES, else the task's own, else the default queue."""
         explicit = options.get("queue") or options.get("routing_key")
@@ -156,7 +169,7 @@ class RecordedTask(Task):
         return 0 if self.max_retries is None else self.max_retries + 1
 
     # --- running -------------------------------------------------------------------
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
         if request.called_directly:
             # A plain function call (tests, shell): nothing to record, no retries.
@@ -182,10 +195,12 @@ class RecordedTask(Task):
         finally:
             request_id_var.reset(request_token)
 
-    def _start(self, args, kwargs, request_id):
+    def _start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: str | None
+    ) -> JobRecord | None:
         request = self.request
         record = services.job_start(
-            job_id=request.id,
+            job_id=_running_id(request),
             name=self.name,
             queue=(request.delivery_info or {}).get("routing_key") or "",
             arguments=_arguments(args, kwargs),
@@ -193,14 +208,17 @@ class RecordedTask(Task):
             request_id=request_id or "",
         )
         if record is not None:
-            request.job_attempt = record.attempts
-            request.job_started = time.monotonic()
+            # Context is a namespace for the request's fields; celery-types lists Celery's.
+            request.job_attempt = record.attempts  # type: ignore[attr-defined]
+            request.job_started = time.monotonic()  # type: ignore[attr-defined]
             # The job acts for whoever queued it, in a worker as in eager mode.
             structlog.contextvars.bind_contextvars(user_id=record.actor_id)
             logger.info("job.started", extra={"attempt": record.attempts, "queue": record.queue})
         return record
 
-    def _run_attempts(self, args, kwargs, request_id):
+    def _run_attempts(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: str | None
+    ) -> Any:
         """Run the job and record its outcome here rather than in Celery's handlers,
         which eager mode skips when it propagates errors (the embedded default, tests).
 
@@ -215,10 +233,10 @@ class RecordedTask(Task):
                 raise
             except Exception as exc:
                 explicit_retry = isinstance(exc, Retry)  # the job called self.retry()
-                cause = exc.exc if explicit_retry and exc.exc is not None else exc
+                cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
                 if not explicit_retry and self._gives_up(exc):
                     services.job_fail(
-                        job_id=request.id,
+                        job_id=_running_id(request),
                         attempt=self._attempt(),
                         error=_describe(exc),
                         traceback=_traceback(exc),
@@ -241,15 +259,16 @@ class RecordedTask(Task):
                         # The retry could not be queued (broker down): Celery drops the
                         # message, so the record must not say the job is still running.
                         services.job_fail(
-                            job_id=request.id,
+                            job_id=_running_id(request),
                             attempt=self._attempt(),
-                            error=_describe(rejected.reason or exc),
+                            # Reject keeps its reason; celery-types does not declare it.
+                            error=_describe(rejected.reason or exc),  # type: ignore[attr-defined]
                             traceback=_traceback(exc),
                             duration_ms=self._duration_ms(),
                         )
                         raise
                 services.job_schedule_retry(
-                    job_id=request.id,
+                    job_id=_running_id(request),
                     attempt=self._attempt(),
                     error=_describe(cause),
                     traceback=_traceback(cause),
@@ -259,24 +278,24 @@ class RecordedTask(Task):
                     raise Ignore() from exc  # cancelled meanwhile
                 continue
             services.job_complete(
-                job_id=request.id,
+                job_id=_running_id(request),
                 attempt=self._attempt(),
                 result=result,
                 duration_ms=self._duration_ms(),
             )
             return result
 
-    def on_give_up(self, exc, args, kwargs):
+    def on_give_up(self, exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Called once when the job fails for good (its record already says so), in a
         worker and in eager mode alike; a job whose failure must show elsewhere (a
         report's status) overrides it."""
 
-    def _gives_up(self, exc) -> bool:
+    def _gives_up(self, exc: Exception) -> bool:
         if isinstance(exc, self.no_retry_for) or not isinstance(exc, self.retry_for):
             return True
         return self.max_retries is not None and self.request.retries >= self.max_retries
 
-    def _attempt(self):
+    def _attempt(self) -> int | None:
         return getattr(self.request, "job_attempt", None)
 
     def _duration_ms(self) -> int | None:
@@ -285,7 +304,14 @@ class RecordedTask(Task):
         return None if started is None else int((time.monotonic() - started) * 1000)
 
     # --- Celery's handlers (in a worker, after __call__) ---------------------------
-    def on_retry(self, exc, task_id, args, kwargs, einfo):
+    def on_retry(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: ExceptionInfo,
+    ) -> None:
         cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
         services.job_schedule_retry(
             job_id=task_id,
@@ -294,7 +320,14 @@ class RecordedTask(Task):
             traceback=_traceback(cause),
         )
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: ExceptionInfo,
+    ) -> None:
         # Usually recorded already by __call__ (then this matches nothing); this catches
         # what fails around the job itself.
         if isinstance(exc, (Ignore, Retry)):
@@ -308,15 +341,24 @@ class RecordedTask(Task):
         )
 
 
-def _arguments(args, kwargs) -> dict:
+def _running_id(request: Context) -> str:
+    """The id of the job being run: every delivered (or eager) task request has one."""
+    if request.id is None:
+        raise RuntimeError("a running job's request has no id")
+    return request.id
+
+
+def _arguments(
+    args: tuple[Any, ...] | list[Any] | None, kwargs: dict[str, Any] | None
+) -> dict[str, Any]:
     """The arguments as recorded: without secrets or personal data (`redact`)."""
     return redact({"args": list(args or ()), "kwargs": dict(kwargs or {})})
 
 
-def _describe(exc) -> str:
+def _describe(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}")[:2000]
 
 
-def _traceback(exc) -> str:
+def _traceback(exc: BaseException) -> str:
     # Tracebacks quote values (an address in a message): redacted like the arguments.
     return redact("".join(tb.format_exception(exc)))[-10000:]

@@ -12,6 +12,7 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from celery import shared_task
 from django.conf import settings
@@ -29,7 +30,7 @@ class EmailTemplate:
     name: str
     # (recipient, **context) -> the template context, or None when there is nothing
     # to say any more (the subject of the e-mail is gone or changed).
-    build_context: Callable[..., dict | None]
+    build_context: Callable[..., dict[str, Any] | None]
     # Sent even to users who turned notifications off (a welcome is not a notification
     # they can opt out of: it is the answer to their own registration).
     always_send: bool = False
@@ -37,11 +38,15 @@ class EmailTemplate:
 
 EMAIL_TEMPLATES: dict[str, EmailTemplate] = {}
 
+ContextBuilder = TypeVar("ContextBuilder", bound=Callable[..., dict[str, Any] | None])
 
-def email_template(name: str, *, always_send: bool = False):
+
+def email_template(
+    name: str, *, always_send: bool = False
+) -> Callable[[ContextBuilder], ContextBuilder]:
     """Register `build_context(recipient, **context)` for the e-mail `name`."""
 
-    def register(func):
+    def register(func: ContextBuilder) -> ContextBuilder:
         EMAIL_TEMPLATES[name] = EmailTemplate(
             name=name, build_context=func, always_send=always_send
         )
@@ -50,12 +55,12 @@ def email_template(name: str, *, always_send: bool = False):
     return register
 
 
-def email_render(*, template: str, context: dict) -> tuple[str, str, str]:
+def email_render(*, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Render an e-mail's subject, text body and HTML body."""
     context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}.subject.txt", context)
+    rendered_subject = render_to_string(f"emails/{template}.subject.txt", context)
     # A header is one line: a title with a newline in it must not break (or inject) one.
-    subject = " ".join(subject.split())
+    subject = " ".join(rendered_subject.split())
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
     return subject, text, html
@@ -70,7 +75,7 @@ def _is_permanent(exc: smtplib.SMTPException) -> bool:
     return False
 
 
-def email_send(*, template: str, user_id: int, context: dict | None = None) -> str:
+def email_send(*, template: str, user_id: int, context: dict[str, Any] | None = None) -> str:
     """Send the e-mail `template` to a user, unless they are gone, inactive or opted out.
 
     Returns what happened (the job's result summary). SMTP and connection errors
@@ -112,5 +117,5 @@ def email_send(*, template: str, user_id: int, context: dict | None = None) -> s
 # SMTP errors are OSErrors, and so retried with backoff by RecordedTask's policy (as are
 # connection errors and timeouts); the queue (`high`) comes from tasks/schedule.py.
 @shared_task(base=RecordedTask, name="tasks.send_email", max_retries=5)
-def send_email(template: str, user_id: int, context: dict | None = None) -> str:
+def send_email(template: str, user_id: int, context: dict[str, Any] | None = None) -> str:
     return email_send(template=template, user_id=user_id, context=context)

@@ -54,5 +54,5 @@ class JobRecord(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "-created_at"], name="job_status_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} [{self.status}]"

@@ -1,8 +1,10 @@
 """Reads of the job system: job records."""
 
 import uuid
+from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.http import QueryDict
 
 from config.db.filtering import apply_filterset
 from config.errors import NotFoundError
@@ -10,7 +12,7 @@ from tasks.filters import JobFilter
 from tasks.models import JobRecord
 
 
-def valid_uuid(value) -> uuid.UUID:
+def valid_uuid(value: object) -> uuid.UUID:
     """An id from a URL or a command line, or NotFoundError: a malformed id names nothing."""
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -18,7 +20,7 @@ def valid_uuid(value) -> uuid.UUID:
         raise NotFoundError(f"No such id: {value!r}.") from exc
 
 
-def job_list(*, params=None) -> QuerySet[JobRecord]:
+def job_list(*, params: QueryDict | dict[str, Any] | None = None) -> QuerySet[JobRecord]:
     """Job records, newest first, filtered by `status`, `name` and `priority`.
 
     Invalid filter values raise InvalidInput (400), naming the parameter.
@@ -27,14 +29,14 @@ def job_list(*, params=None) -> QuerySet[JobRecord]:
     return apply_filterset(JobFilter, params or {}, queryset)
 
 
-def job_get(*, job_id) -> JobRecord:
+def job_get(*, job_id: object) -> JobRecord:
     record = JobRecord.objects.select_related("actor").filter(pk=valid_uuid(job_id)).first()
     if record is None:
         raise NotFoundError("No such job.")
     return record
 
 
-def job_counts() -> dict:
+def job_counts() -> dict[str, dict[str, int]]:
     """`{by_status: {status: n}, by_queue: {queue: n}}` over every recorded job."""
     by_status = dict(JobRecord.objects.order_by().values_list("status").annotate(n=Count("id")))
     by_queue = dict(JobRecord.objects.order_by().values_list("queue").annotate(n=Count("id")))

@@ -42,13 +42,13 @@ RESULT_MAX_CHARS = 2000
 
 def job_create(
     *,
-    job_id,
+    job_id: uuid.UUID | str,
     name: str,
     queue: str,
-    arguments: dict,
+    arguments: dict[str, Any],
     max_attempts: int,
     request_id: str = "",
-    actor_id=None,
+    actor_id: int | None = None,
 ) -> None:
     """Record a job as it is queued (pending). Queuing an id again keeps its record
     (a failed job queued again by `job_retry`).
@@ -75,7 +75,13 @@ def job_create(
 
 
 def job_start(
-    *, job_id, name: str, queue: str, arguments: dict, max_attempts: int, request_id: str = ""
+    *,
+    job_id: uuid.UUID | str,
+    name: str,
+    queue: str,
+    arguments: dict[str, Any],
+    max_attempts: int,
+    request_id: str = "",
 ) -> JobRecord | None:
     """Mark one more attempt running; None if the job must not run (cancelled, finished).
 
@@ -111,12 +117,16 @@ def job_start(
     return record
 
 
-def _attempt_filter(job_id, attempt, statuses):
+def _attempt_filter(
+    job_id: uuid.UUID | str, attempt: int | None, statuses: Iterable[str]
+) -> QuerySet[JobRecord]:
     qs = JobRecord.objects.filter(pk=job_id, status__in=statuses)
     return qs if attempt is None else qs.filter(attempts=attempt)
 
 
-def job_complete(*, job_id, attempt, result, duration_ms: int | None) -> bool:
+def job_complete(
+    *, job_id: uuid.UUID | str, attempt: int | None, result: object, duration_ms: int | None
+) -> bool:
     """The attempt succeeded. False if the record moved on meanwhile (cancelled, a later
     attempt)."""
     updated = bool(
@@ -133,7 +143,9 @@ def job_complete(*, job_id, attempt, result, duration_ms: int | None) -> bool:
     return updated
 
 
-def job_schedule_retry(*, job_id, attempt, error: str, traceback: str) -> bool:
+def job_schedule_retry(
+    *, job_id: uuid.UUID | str, attempt: int | None, error: str, traceback: str
+) -> bool:
     """The attempt failed and another one is queued (after its backoff)."""
     updated = bool(
         _attempt_filter(job_id, attempt, [JobStatus.RUNNING]).update(
@@ -145,7 +157,12 @@ def job_schedule_retry(*, job_id, attempt, error: str, traceback: str) -> bool:
 
 
 def job_fail(
-    *, job_id, attempt, error: str, traceback: str, duration_ms: int | None = None
+    *,
+    job_id: uuid.UUID | str,
+    attempt: int | None,
+    error: str,
+    traceback: str,
+    duration_ms: int | None = None,
 ) -> bool:
     """The job gave up: a non-retryable error, or its last attempt failed."""
     updated = bool(
@@ -161,7 +178,9 @@ def job_fail(
     return updated
 
 
-def _log_outcome(event: str, job_id, attempt, recorded: bool, **fields) -> None:
+def _log_outcome(
+    event: str, job_id: uuid.UUID | str, attempt: int | None, recorded: bool, **fields: Any
+) -> None:
     """One line per attempt's outcome; `recorded` is False when a later attempt or a
     cancellation had already moved the record on (the outcome was dropped)."""
     level = logging.WARNING if event == "job.failed" else logging.INFO
@@ -173,7 +192,7 @@ def _log_outcome(event: str, job_id, attempt, recorded: bool, **fields) -> None:
     )
 
 
-def result_summary(value):
+def result_summary(value: object) -> Any:
     """What a record keeps of a job's return value: JSON, redacted, and short."""
     if value is None:
         return None
@@ -185,7 +204,7 @@ def result_summary(value):
 
 
 @transaction.atomic
-def job_cancel(*, job_id, actor=None) -> JobRecord:
+def job_cancel(*, job_id: uuid.UUID | str, actor: User | None = None) -> JobRecord:
     """Cancel a job that is waiting to run (pending, or retrying: waiting for its next
     attempt). Workers check the record before running, so it never runs (again).
 
@@ -207,7 +226,7 @@ def job_cancel(*, job_id, actor=None) -> JobRecord:
     return record
 
 
-def _contains_redacted(value) -> bool:
+def _contains_redacted(value: object) -> bool:
     if isinstance(value, dict):
         return any(_contains_redacted(v) for v in value.values())
     if isinstance(value, list):
@@ -216,7 +235,7 @@ def _contains_redacted(value) -> bool:
 
 
 @transaction.atomic
-def job_retry(*, job_id, actor=None) -> JobRecord:
+def job_retry(*, job_id: uuid.UUID | str, actor: User | None = None) -> JobRecord:
     """Queue a failed job again, same id and same arguments, with a fresh set of attempts.
 
     The arguments come from the record. They are stored redacted, so this works for jobs
@@ -281,7 +300,7 @@ def job_retry_many(*, jobs: QuerySet[JobRecord], actor: User | None = None) -> J
 
 def _send_again(task, job_id, args, kwargs, queue):
     try:
-        task.apply_async(args=args, kwargs=kwargs, task_id=str(job_id), queue=queue)
+        task.apply_async(args=tuple(args), kwargs=kwargs, task_id=str(job_id), queue=queue)
     except Exception as exc:
         # Not left pending forever with no message behind it: failed again, and said.
         job_fail(job_id=job_id, attempt=None, error=f"Could not be queued: {exc}", traceback="")

@@ -77,7 +77,7 @@ class PostFactory(factory.django.DjangoModelFactory):
     excerpt = "Some Markdown body text."
     author = factory.SubFactory(AuthorFactory)
     status = PostStatus.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    published_at: factory.LazyFunction | None = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def tags(obj, create, extracted, **kwargs):

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 
@@ -76,7 +78,7 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     """simplejwt's login behind the lockout (429 `login_locked`), recording
     `user.logged_in` and `user.login_failed` events."""
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         services.user_login_guard(username=str(attrs.get(self.username_field, "")))
         try:
             data = super().validate(attrs)
@@ -85,5 +87,6 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
                 username=str(attrs.get(self.username_field, "")), reason=str(exc.get_codes())
             )
             raise
-        services.user_record_login(user=self.user)
+        # super().validate() raised unless a user authenticated.
+        services.user_record_login(user=cast(User, self.user))
         return data

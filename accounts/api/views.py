@@ -3,7 +3,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import selectors, services
@@ -29,11 +31,11 @@ class RegisterView(GenericAPIView):
     serializer_class = RegisterSerializer
     throttle_scope = "register"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_register(**serializer.validated_data)
@@ -44,14 +46,14 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     serializer_class = TokenObtainPairSerializer
     throttle_scope = "login"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
     throttle_scope = "login"
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
 
@@ -60,7 +62,7 @@ class LogoutView(GenericAPIView):
     serializer_class = RefreshTokenSerializer
 
     @extend_schema(request=RefreshTokenSerializer, responses={204: None})
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_logout(user=request.user, refresh=serializer.validated_data["refresh"])
@@ -90,7 +92,7 @@ class MeView(GenericAPIView):
         return Response(own_profile_data(request.user.pk))
 
     @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer)
-    def patch(self, request):
+    def patch(self, request: AuthenticatedRequest) -> Response:
         serializer = ProfileUpdateSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **serializer.validated_data)
@@ -102,7 +104,7 @@ class PasswordChangeView(GenericAPIView):
     serializer_class = PasswordChangeSerializer
 
     @extend_schema(request=PasswordChangeSerializer, responses={204: None})
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(user=request.user, **serializer.validated_data)
@@ -128,7 +130,7 @@ class AdminUserView(GenericAPIView):
     serializer_class = AdminUserSerializer
 
     @extend_schema(request=AdminUserUpdateSerializer, responses=AdminUserSerializer)
-    def patch(self, request, username):
+    def patch(self, request: AuthenticatedRequest, username: str) -> Response:
         user = selectors.user_get_by_username(username=username)
         if user is None:
             raise Http404

@@ -1,5 +1,6 @@
 """`GET /api/v1/admin/events/`: the event store (audit trail), for admins."""
 
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -17,7 +18,11 @@ class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(
         source="actor.username", read_only=True, allow_null=True, help_text="Username."
     )
-    data = serializers.DictField(read_only=True, help_text="Ids and primitives, no personal data.")
+    # A declared field named like Serializer.data: DRF's metaclass moves it into
+    # _declared_fields, so the property is not shadowed at run time; the stub cannot know.
+    data = serializers.DictField(  # type: ignore[assignment]
+        read_only=True, help_text="Ids and primitives, no personal data."
+    )
     request_id = serializers.CharField(read_only=True, help_text="Empty if no request caused it.")
 
     class Meta:
@@ -55,10 +60,10 @@ class EventListView(ListAPIView):
     serializer_class = EventSerializer
     pagination_class = CursorPagination
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Event]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request
             return Event.objects.none()
         return event_list(params=self.request.query_params)
 
-    def get_ordering(self):
+    def get_ordering(self) -> tuple[str, ...]:
         return ("-occurred_at", "-id")

@@ -12,7 +12,7 @@ from analytics.selectors import post_stats_for_editor, site_stats
 from config.api.permissions import IsEditor
 
 
-def _counts(help_text: str):
+def _counts(help_text: str) -> serializers.DictField:
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
 
 
@@ -70,7 +70,7 @@ class SiteStatsView(APIView):
     permission_classes = [IsEditor]
 
     @extend_schema(responses=SiteStatsSerializer, operation_id="admin_stats_retrieve")
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(SiteStatsSerializer(site_stats()).data)
 
 

@@ -1,5 +1,6 @@
 """Admin API of webhooks: subscriptions, their deliveries, and redelivery (admins only)."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -10,6 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from analytics.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -116,16 +118,16 @@ class WebhookSubscriptionViewSet(
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[WebhookSubscription]:
         return selectors.webhook_subscription_list()
 
-    def get_object(self):
+    def get_object(self) -> WebhookSubscription:
         subscription = selectors.webhook_subscription_get(subscription_id=self.kwargs["pk"])
         if subscription is None:
             raise Http404
         return subscription
 
-    def create(self, request):
+    def create(self, request: AuthenticatedRequest) -> Response:
         serializer = WebhookSubscriptionWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         subscription = services.webhook_subscription_create(
@@ -136,7 +138,7 @@ class WebhookSubscriptionViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         subscription = self.get_object()
         serializer = WebhookSubscriptionUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -145,7 +147,7 @@ class WebhookSubscriptionViewSet(
         )
         return Response(self.get_serializer(subscription).data)
 
-    def destroy(self, request, pk=None):
+    def destroy(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         services.webhook_subscription_delete(subscription=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -157,7 +159,7 @@ class WebhookSubscriptionViewSet(
         responses=WebhookDeliverySerializer(many=True),
     )
     @action(detail=True, methods=["get"])
-    def deliveries(self, request, pk=None):
+    def deliveries(self, request: Request, pk: str | None = None) -> Response:
         deliveries = selectors.webhook_delivery_list(
             subscription=self.get_object(), status=request.query_params.get("status")
         )
@@ -182,7 +184,7 @@ class WebhookSubscriptionViewSet(
         url_path=r"deliveries/(?P<delivery_id>\d+)/redeliver",
         url_name="redeliver",
     )
-    def redeliver(self, request, pk=None, delivery_id=None):
+    def redeliver(self, request: AuthenticatedRequest, pk: str, delivery_id: str) -> Response:
         delivery = selectors.webhook_delivery_get(
             subscription=self.get_object(), delivery_id=delivery_id
         )

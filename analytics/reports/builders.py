@@ -11,10 +11,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from analytics.models import PostDailyStats, ReportFormat, ReportKind
@@ -73,7 +74,8 @@ def content_table(start: date, end: date) -> Table:
             post.title,
             post.author.username,
             post.category.slug if post.category else "",
-            post.published_at.isoformat(),
+            # Never None: the filter above reads published_at in the range.
+            post.published_at.isoformat() if post.published_at else "",
             post.reading_time_minutes,
             views.get(post.pk, 0),
             comments.get(post.pk, 0),
@@ -89,7 +91,7 @@ def engagement_table(start: date, end: date) -> Table:
     """One row per day: views, approved comments, posts published, users registered."""
     since, until = _bounds(start, end)
 
-    def per_day(queryset, field: str) -> dict:
+    def per_day(queryset: QuerySet[Any], field: str) -> dict[date, int]:
         return dict(
             queryset.filter(**{f"{field}__gte": since, f"{field}__lt": until})
             .annotate(day=TruncDate(field, tzinfo=UTC))
@@ -166,7 +168,10 @@ BUILDERS: dict[str, Callable[[date, date], Table]] = {
     ReportKind.USERS: users_table,
 }
 
-CONTENT_TYPES = {ReportFormat.CSV: "text/csv", ReportFormat.JSON: "application/json"}
+CONTENT_TYPES: dict[str, str] = {
+    ReportFormat.CSV: "text/csv",
+    ReportFormat.JSON: "application/json",
+}
 
 
 def report_render(*, table: Table, fmt: str, meta: dict) -> bytes:
@@ -187,7 +192,7 @@ def report_render(*, table: Table, fmt: str, meta: dict) -> bytes:
     return json.dumps(document, cls=DjangoJSONEncoder, indent=1).encode("utf-8")
 
 
-def _csv_safe(value):
+def _csv_safe(value: object) -> object:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value

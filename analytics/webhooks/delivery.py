@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import urllib3
 from django.conf import settings
@@ -22,7 +23,7 @@ USER_AGENT = "blog-webhooks/1"
 ERROR_BODY_LIMIT = 512
 
 
-def _iso(value) -> str:
+def _iso(value: datetime) -> str:
     # The same form as the API's timestamps (DRF's iso-8601: UTC with a `Z`).
     text = value.isoformat()
     return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
@@ -68,7 +69,7 @@ def webhook_post(
     """
     timeout = settings.WEBHOOK_TIMEOUT if timeout is None else timeout
     if target.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
+        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
             target.address,
             port=target.port,
             timeout=urllib3.Timeout(total=timeout),

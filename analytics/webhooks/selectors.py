@@ -14,7 +14,7 @@ def webhook_subscription_list() -> QuerySet[WebhookSubscription]:
     return WebhookSubscription.objects.order_by("-created_at", "-id")
 
 
-def webhook_subscription_get(*, subscription_id) -> WebhookSubscription | None:
+def webhook_subscription_get(*, subscription_id: int | str) -> WebhookSubscription | None:
     return WebhookSubscription.objects.filter(pk=subscription_id).first()
 
 
@@ -32,7 +32,7 @@ def webhook_delivery_list(
 
 
 def webhook_delivery_get(
-    *, subscription: WebhookSubscription, delivery_id
+    *, subscription: WebhookSubscription, delivery_id: int | str
 ) -> WebhookDelivery | None:
     """A delivery of this subscription (another subscription's delivery is not found)."""
     return WebhookDelivery.objects.filter(subscription=subscription, pk=delivery_id).first()

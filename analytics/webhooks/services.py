@@ -32,8 +32,8 @@ def _new_secret() -> str:
     return "whsec_" + secrets.token_hex(32)
 
 
-def _clean_events(events) -> list[str]:
-    def refuse(message):
+def _clean_events(events: object) -> list[str]:
+    def refuse(message: str) -> NoReturn:
         raise InvalidInput(message, fields={"events": [message]})
 
     if not isinstance(events, (list, tuple)) or not events:
@@ -51,7 +51,7 @@ def _clean_events(events) -> list[str]:
 
 @transaction.atomic
 def webhook_subscription_create(
-    *, url: str, events, is_active: bool = True, actor=None
+    *, url: str, events: object, is_active: bool = True, actor: User | None = None
 ) -> WebhookSubscription:
     """A new subscription with a fresh signing secret (the caller shows it once)."""
     subscription = WebhookSubscription.objects.create(
@@ -70,7 +70,7 @@ def webhook_subscription_create(
 
 @transaction.atomic
 def webhook_subscription_update(
-    *, subscription: WebhookSubscription, actor=None, **changes
+    *, subscription: WebhookSubscription, actor: User | None = None, **changes: Any
 ) -> WebhookSubscription:
     """Change `url`, `events` or `is_active`; the secret stays."""
     unknown = set(changes) - {"url", "events", "is_active"}
@@ -96,7 +96,9 @@ def webhook_subscription_update(
 
 
 @transaction.atomic
-def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None) -> None:
+def webhook_subscription_delete(
+    *, subscription: WebhookSubscription, actor: User | None = None
+) -> None:
     """Delete a subscription with its deliveries; jobs still queued for them do nothing."""
     subscription_id = subscription.pk
     subscription.delete()
@@ -153,7 +155,9 @@ def webhook_deliveries_create(*, event: Event) -> list[WebhookDelivery]:
 
 
 @transaction.atomic
-def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor=None) -> WebhookDelivery:
+def webhook_delivery_redeliver(
+    *, delivery: WebhookDelivery, actor: User | None = None
+) -> WebhookDelivery:
     """Send a delivery again, whatever its status (a receiver lost it, or it failed)."""
     delivery = (
         WebhookDelivery.objects.select_for_update(of=("self",))

@@ -46,7 +46,7 @@ class WebhookTarget:
         return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
-def _split(url: str):
+def _split(url: str) -> tuple[str, str, int, str]:
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -81,7 +81,8 @@ def _resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise TargetUnresolvable(f"The host {host!r} cannot be resolved.") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    # The address is a str for every family (getaddrinfo's sockaddr types say int too).
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise TargetUnresolvable(f"The host {host!r} cannot be resolved.")
     return addresses

@@ -40,7 +40,7 @@ WAIT_BACKOFF_MAX = 600
     retry_backoff=RETRY_BACKOFF,
     retry_backoff_max=RETRY_BACKOFF_MAX,
 )
-def deliver_webhook(self, delivery_id: int, waits: int = 0) -> str:
+def deliver_webhook(self: RecordedTask, delivery_id: int, waits: int = 0) -> str:
     retries = self.request.retries or 0
     outcome = webhook_delivery_attempt(
         delivery_id=delivery_id,

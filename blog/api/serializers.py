@@ -31,11 +31,11 @@ class PostSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_tags(self, post) -> list[str]:
+    def get_tags(self, post: Post) -> list[str]:
         # Sorted in Python: the tags are prefetched, and ordering in SQL would re-query.
         return sorted(tag.slug for tag in post.tags.all())
 
-    def get_url(self, post) -> str:
+    def get_url(self, post: Post) -> str:
         request = self.context.get("request")
         path = post.get_absolute_url()
         return request.build_absolute_uri(path) if request else path
@@ -77,7 +77,9 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    post = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    post: serializers.SlugRelatedField[Post] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     author = AuthorSerializer(read_only=True)
 
     class Meta:
@@ -88,7 +90,11 @@ class CommentSerializer(serializers.ModelSerializer):
 
 class CommentCreateSerializer(StrictSerializer):
     body = serializers.CharField(max_length=10_000)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    # A declared field named like Field.parent: DRF's metaclass moves it into
+    # _declared_fields, so the attribute is not shadowed at run time; the stub cannot know.
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        required=False, allow_null=True, min_value=1
+    )
 
 
 class CommentUpdateSerializer(StrictSerializer):

@@ -15,7 +15,9 @@ def _base() -> QuerySet[Comment]:
     return Comment.objects.select_related("author", "post")
 
 
-def comment_list_for_post(*, post: Post, user, status: str | None = None) -> QuerySet[Comment]:
+def comment_list_for_post(
+    *, post: Post, user: RequestUser | None, status: str | None = None
+) -> QuerySet[Comment]:
     """Approved comments, oldest first, plus the caller's own pending ones.
 
     Editors may ask for another status.

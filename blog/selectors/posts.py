@@ -1,12 +1,14 @@
 """Reads on posts: what a caller may see, lists with filters and search, revisions."""
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
+from django.http import QueryDict
 
 from accounts.models import User
 from blog.filters import PostFilter
@@ -30,7 +32,7 @@ def post_base_queryset() -> QuerySet[Post]:
     return Post.objects.select_related("author", "category").prefetch_related("tags")
 
 
-def post_visible_queryset(*, user) -> QuerySet[Post]:
+def post_visible_queryset(*, user: RequestUser | None) -> QuerySet[Post]:
     """Published posts for everyone; also one's own posts, and every post for editors."""
     qs = post_base_queryset()
     if user is not None and user.is_authenticated:
@@ -40,7 +42,7 @@ def post_visible_queryset(*, user) -> QuerySet[Post]:
     return qs.filter(status=PostStatus.PUBLISHED)
 
 
-def post_get_visible(*, slug: str, user) -> Post | None:
+def post_get_visible(*, slug: str, user: RequestUser | None) -> Post | None:
     return post_visible_queryset(user=user).filter(slug=slug).first()
 
 
@@ -49,7 +51,7 @@ def post_get_by_slug(*, slug: str) -> Post | None:
     return post_base_queryset().filter(slug=slug).first()
 
 
-def post_is_visible_to(*, post: Post, user) -> bool:
+def post_is_visible_to(*, post: Post, user: RequestUser | None) -> bool:
     """`post_visible_queryset`'s rule for one loaded post."""
     if post.status == PostStatus.PUBLISHED:
         return True
@@ -121,7 +123,7 @@ def _search(qs: QuerySet[Post], text: str) -> QuerySet[Post]:
     )
 
 
-def post_list(*, user, params) -> QuerySet[Post]:
+def post_list(*, user: RequestUser | None, params: QueryDict | dict[str, Any]) -> QuerySet[Post]:
     """Posts for the list endpoint, filtered, searched and ordered.
 
     Published posts by default; `status=draft|scheduled|archived` lists the caller's own
@@ -147,7 +149,7 @@ def post_list(*, user, params) -> QuerySet[Post]:
     if search:
         qs = _search(qs, search)
     if search and not params.get("ordering"):
-        ordering = ("-rank", "-published_at", "-id")
+        ordering: tuple[str, ...] = ("-rank", "-published_at", "-id")
     else:
         ordering = check_ordering(params, _ORDERINGS, "-published_at")
         if status != PostStatus.PUBLISHED:
@@ -179,7 +181,7 @@ def post_scheduled_due_count(*, now) -> int:
     return Post.objects.filter(status=PostStatus.SCHEDULED, publish_at__lte=now).count()
 
 
-def post_latest_published(*, limit: int = 20, category=None) -> QuerySet[Post]:
+def post_latest_published(*, limit: int = 20, category: Category | None = None) -> QuerySet[Post]:
     qs = post_base_queryset().filter(status=PostStatus.PUBLISHED)
     if category is not None:
         qs = qs.filter(category=category)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 
 from blog.filters import CategoryFilter, TagFilter
 from blog.models import Category, Post, PostStatus, Tag
@@ -17,7 +18,7 @@ def category_queryset() -> QuerySet[Category]:
     return Category.objects.annotate(post_count=Count("posts", filter=_PUBLISHED))
 
 
-def category_list(*, params) -> QuerySet[Category]:
+def category_list(*, params: QueryDict | dict[str, Any]) -> QuerySet[Category]:
     qs = apply_filterset(CategoryFilter, params, category_queryset())
     return qs.order_by(*check_ordering(params, _ORDERINGS, "name"))
 

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -141,7 +141,7 @@ def comment_moderate(*, comment: Comment, actor: User, status: str) -> Comment:
 
 
 @transaction.atomic
-def comment_moderate_many(*, comments, actor: User, status: str) -> int:
+def comment_moderate_many(*, comments: QuerySet[Comment], actor: User, status: str) -> int:
     """Moderate several comments at once (admin bulk actions); one by one, so each
     change goes through the same rules as a single moderation."""
     count = 0

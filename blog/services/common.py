@@ -21,7 +21,9 @@ def save_with_unique_slug(instance: models.Model, base: str, *, field: str = "sl
     """
     model = type(instance)
     taken = set(
-        model.objects.filter(**{f"{field}__startswith": base}).values_list(field, flat=True)
+        model._default_manager.filter(**{f"{field}__startswith": base}).values_list(
+            field, flat=True
+        )
     )
     candidates = (base if n == 1 else f"{base}-{n}" for n in range(1, 10_000))
     attempts = 0

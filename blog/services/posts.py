@@ -1,12 +1,15 @@
 """Writes on posts: creation, edits with revisions, the publishing lifecycle, deletion."""
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery, TextField, Value
+from django.db.models import Expression, OuterRef, Subquery, TextField, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,9 +32,10 @@ def _render(post: Post) -> None:
         post.excerpt = make_excerpt(post.body_html)
 
 
-def _resolve_tags(raw_tags) -> list[Tag]:
+def _resolve_tags(raw_tags: Iterable[object]) -> list[Tag]:
     """Tags by slug; unknown ones are created with the text given as their name."""
-    tags, seen = [], set()
+    tags: list[Tag] = []
+    seen: set[str] = set()
     for raw in raw_tags:
         name = str(raw).strip()
         slug = make_slug(name, fallback="", max_length=120)
@@ -45,7 +49,7 @@ def _resolve_tags(raw_tags) -> list[Tag]:
     return tags
 
 
-def _search_vector(tag_text):
+def _search_vector(tag_text: Expression) -> CombinedExpression:
     """The stored search vector: title weighted above tags, tags above the body.
     `tag_text` is an expression of the post's tag names, space-separated."""
     config = settings.SEARCH_CONFIG
@@ -64,7 +68,9 @@ def post_update_search_vector(*, post: Post) -> None:
     Post.objects.filter(pk=post.pk).update(search_vector=_search_vector(Value(tag_text)))
 
 
-def post_search_vectors_refresh(*, post_ids=None, batch_size: int = 1000) -> int:
+def post_search_vectors_refresh(
+    *, post_ids: Iterable[int] | None = None, batch_size: int = 1000
+) -> int:
     """Recompute the stored search vector of many posts (all, or `post_ids`) in SQL, in
     batches of `batch_size` posts; returns how many were refreshed. For tag renames and
     `manage.py rebuild_search_index` (after a change of SEARCH_CONFIG, say)."""
@@ -108,6 +114,7 @@ def _go_live(post: Post, now: datetime) -> None:
 
 def _publish_went_live(post: Post, actor: User | None) -> None:
     if post.status == PostStatus.SCHEDULED:
+        assert post.publish_at is not None  # scheduled means: for that time
         publish(
             "post.scheduled",
             aggregate_id=post.pk,
@@ -115,6 +122,7 @@ def _publish_went_live(post: Post, actor: User | None) -> None:
             data={"slug": post.slug, "publish_at": post.publish_at.isoformat()},
         )
     elif post.status == PostStatus.PUBLISHED:
+        assert post.published_at is not None  # set by every way to publish
         publish(
             "post.published",
             aggregate_id=post.pk,
@@ -135,7 +143,7 @@ def post_create(
     body: str,
     excerpt: str = "",
     category: Category | None = None,
-    tags=(),
+    tags: Iterable[object] = (),
     status: str = PostStatus.DRAFT,
     publish_at: datetime | None = None,
     allow_comments: bool = True,
@@ -186,7 +194,7 @@ def _check_etag(post: Post, if_match: str | None) -> None:
 
 
 @transaction.atomic
-def post_update(*, post: Post, actor: User, if_match: str | None = None, **changes) -> Post:
+def post_update(*, post: Post, actor: User, if_match: str | None = None, **changes: Any) -> Post:
     """Edit a post; a change of title or body keeps a revision. `status` moves it along
     its lifecycle through the same rules as the publish/unpublish/archive services."""
     post_check_can_edit(post=post, actor=actor)
@@ -239,7 +247,7 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
 
 
 def _transition(post: Post, actor: User, status: str) -> Post:
-    transitions = {
+    transitions: dict[str, Callable[..., Post]] = {
         PostStatus.PUBLISHED: post_publish,
         PostStatus.SCHEDULED: post_publish,
         PostStatus.DRAFT: post_unpublish,
@@ -307,7 +315,7 @@ def post_publish_due(*, now: datetime | None = None, batch_size: int = 100) -> l
     schedulers running at once never publish a post twice.
     """
     now = now or timezone.now()
-    published = []
+    published: list[int] = []
     while True:
         with transaction.atomic():
             due = list(

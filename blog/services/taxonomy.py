@@ -1,5 +1,7 @@
 """Writes on categories and tags (tags are also created on the fly by the post services)."""
 
+from typing import Any, Generic, TypedDict, TypeVar
+
 from django.db import transaction
 
 from accounts.models import User
@@ -11,12 +13,30 @@ from config.events.bus import publish
 
 # Per kind: the fields an editor may change, and those that must be unique (`iexact`
 # for names: "News" and "news" would be one category to a reader).
-_CATEGORY = {"model": Category, "label": "category", "editable": {"name", "slug", "description"}}
-_TAG = {"model": Tag, "label": "tag", "editable": {"name", "slug"}}
-_UNIQUE = {Category: {"name": "name__iexact", "slug": "slug"}, Tag: {"slug": "slug"}}
+_Named = TypeVar("_Named", Category, Tag)
 
 
-def _check_unique(kind: dict, values: dict, *, exclude_pk=None) -> None:
+class _Kind(TypedDict, Generic[_Named]):
+    model: type[_Named]
+    label: str
+    editable: set[str]
+
+
+_CATEGORY: _Kind[Category] = {
+    "model": Category,
+    "label": "category",
+    "editable": {"name", "slug", "description"},
+}
+_TAG: _Kind[Tag] = {"model": Tag, "label": "tag", "editable": {"name", "slug"}}
+_UNIQUE: dict[type[Category] | type[Tag], dict[str, str]] = {
+    Category: {"name": "name__iexact", "slug": "slug"},
+    Tag: {"slug": "slug"},
+}
+
+
+def _check_unique(
+    kind: _Kind[_Named], values: dict[str, Any], *, exclude_pk: int | None = None
+) -> None:
     model = kind["model"]
     others = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
     for field, lookup in _UNIQUE[model].items():
@@ -26,7 +46,9 @@ def _check_unique(kind: dict, values: dict, *, exclude_pk=None) -> None:
             raise InvalidInput(message, fields={field: [message]})
 
 
-def _create(kind: dict, *, name: str, slug: str, actor: User | None, **fields):
+def _create(
+    kind: _Kind[_Named], *, name: str, slug: str, actor: User | None, **fields: Any
+) -> _Named:
     """A category or tag, with its slug derived from the name unless given."""
     name = name.strip()
     _check_unique(kind, {"name": name, "slug": slug})
@@ -40,7 +62,9 @@ def _create(kind: dict, *, name: str, slug: str, actor: User | None, **fields):
     return obj
 
 
-def _update(kind: dict, obj, *, actor: User | None, changes: dict) -> dict:
+def _update(
+    kind: _Kind[_Named], obj: _Named, *, actor: User | None, changes: dict[str, Any]
+) -> dict[str, Any]:
     """Apply the changes that differ (only those get into the event); returns them."""
     unknown = set(changes) - kind["editable"]
     if unknown:
@@ -70,7 +94,7 @@ def category_create(
 
 
 @transaction.atomic
-def category_update(*, category: Category, actor: User | None = None, **changes) -> Category:
+def category_update(*, category: Category, actor: User | None = None, **changes: Any) -> Category:
     _update(_CATEGORY, category, actor=actor, changes=changes)
     return category
 
@@ -89,7 +113,7 @@ def tag_create(*, name: str, slug: str = "", actor: User | None = None) -> Tag:
 
 
 @transaction.atomic
-def tag_update(*, tag: Tag, actor: User | None = None, **changes) -> Tag:
+def tag_update(*, tag: Tag, actor: User | None = None, **changes: Any) -> Tag:
     """Rename a tag (or change its slug); its posts' search vectors follow the name."""
     if "name" in _update(_TAG, tag, actor=actor, changes=changes):
         post_search_vectors_refresh(post_ids=tag.posts.values_list("pk", flat=True))

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,7 +31,7 @@ class CacheInvalidateView(APIView):
         responses=CacheInvalidatedSerializer,
         operation_id="admin_cache_invalidate",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         params = CacheInvalidateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         namespace = params.validated_data.get("namespace")

@@ -74,7 +74,7 @@ def cached_entry(
 ) -> dict | None:
     """`{"data", "etag"}` from the cache, or from `compute_data()` (then stored)."""
 
-    def compute():
+    def compute() -> dict[str, Any] | None:
         data = compute_data()
         return None if data is None else {"data": data, "etag": etag_of(data)}
 

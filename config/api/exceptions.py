@@ -2,6 +2,7 @@
 
 import logging
 import math
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -26,11 +27,11 @@ _CODE_ALIASES = {
 }
 
 
-def _flatten(detail) -> dict:
+def _flatten(detail: Any) -> dict[str, list[str]]:
     """DRF error details as `{field: [message, ...]}`; nested errors get dotted names."""
     fields: dict[str, list[str]] = {}
 
-    def walk(prefix, value):
+    def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), item)
@@ -47,14 +48,20 @@ def _flatten(detail) -> dict:
     return fields
 
 
-def _first_message(fields: dict) -> str:
+def _first_message(fields: dict[str, list[str]]) -> str:
     for name, messages in fields.items():
         if messages:
             return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
     return "Invalid input."
 
 
-def _response(status_code, code, detail, fields=None, headers=None):
+def _response(
+    status_code: int,
+    code: str,
+    detail: str,
+    fields: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     return Response(
         problem_body(status_code, code, detail, fields),
         status=status_code,
@@ -63,7 +70,7 @@ def _response(status_code, code, detail, fields=None, headers=None):
     )
 
 
-def _token_error_message(exc) -> str:
+def _token_error_message(exc: Exception) -> str:
     """simplejwt's InvalidToken carries a dict (detail, code, messages); keep the most
     telling human message ("Token is expired") rather than the dict's repr."""
     detail = getattr(exc, "detail", None)
@@ -76,7 +83,7 @@ def _token_error_message(exc) -> str:
     return str(detail or exc)
 
 
-def problem_exception_handler(exc, context):
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
     if request is not None:
         # A problem document is JSON whatever the client prefers: without this, a browser's
@@ -86,7 +93,7 @@ def problem_exception_handler(exc, context):
     return _problem_for(exc)
 
 
-def _problem_for(exc):
+def _problem_for(exc: Exception) -> Response:
     if isinstance(exc, DomainError):
         set_rollback()
         retry_after = getattr(exc, "retry_after", None)
@@ -98,15 +105,14 @@ def _problem_for(exc):
         return _response(400, "validation_error", _first_message(fields), fields)
     if isinstance(exc, RequestDataTooBig):
         return _response(413, "payload_too_large", "The request body is too large.")
+    # APIView sets WWW-Authenticate on a 401's exception; the response must keep it (RFC 9110).
+    auth_header = getattr(exc, "auth_header", None)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (InvalidToken, TokenError)):
-        auth_header = getattr(exc, "auth_header", None)
         exc = exceptions.AuthenticationFailed(_token_error_message(exc))
-        # APIView set WWW-Authenticate on the original; a 401 must keep it (RFC 9110).
-        exc.auth_header = auth_header
 
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled error in API view", exc_info=exc)
@@ -114,10 +120,11 @@ def _problem_for(exc):
         return _response(500, "server_error", "An unexpected error occurred.")
 
     headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(math.ceil(exc.wait))
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait:
+        headers["Retry-After"] = str(math.ceil(wait))
     set_rollback()
 
     if isinstance(exc, exceptions.ValidationError):

@@ -1,6 +1,10 @@
 """API middleware that must answer before a view reads the request."""
 
+from collections.abc import Callable
+
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from config.api.problems import problem_response
 
@@ -8,10 +12,10 @@ from config.api.problems import problem_response
 class BodySizeLimitMiddleware:
     """Answers 413 before reading an API body larger than DATA_UPLOAD_MAX_MEMORY_SIZE."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and request.path.startswith("/api/"):
             try:

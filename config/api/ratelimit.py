@@ -61,9 +61,9 @@ class Decision:
 class _LocalWindows:
     """The fallback: sliding windows in this process's memory, bounded in size."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.windows: OrderedDict[str, deque] = OrderedDict()
+        self.windows: OrderedDict[str, deque[float]] = OrderedDict()
 
     def hit(self, key: str, limit: int, duration: float, now: float) -> Decision:
         with self.lock:
@@ -123,7 +123,7 @@ def hit(key: str, limit: int, duration: float, now: float | None = None) -> Deci
     return Decision(False, max(0.0, oldest + duration - now))
 
 
-def ratelimit_stats() -> dict:
+def ratelimit_stats() -> dict[str, int]:
     """This process's count of decisions taken without Redis."""
     return {"degraded": _fallbacks.count}
 

@@ -1,6 +1,9 @@
 """OpenAPI generation: every operation also documents its problem-document errors."""
 
+from typing import Any
+
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from config.api.problems import PROBLEM_CONTENT_TYPE
@@ -29,7 +32,7 @@ class ProblemAutoSchema(AutoSchema):
             for permission in self.view.get_permissions()
         )
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         bodies = super()._get_response_bodies(direction)
         if direction != "response":
             return bodies

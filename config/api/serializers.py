@@ -1,17 +1,24 @@
 """Serializer pieces shared by every app's API."""
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
+if TYPE_CHECKING:
+    # The mixin always comes before a Serializer class: that is what it extends.
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
 
-class StrictSerializerMixin:
+
+class StrictSerializerMixin(_SerializerBase):
     """Rejects fields the endpoint does not know, instead of silently ignoring them.
 
     A typo in a field name (`titel`) is then a 400 naming the field, not a no-op 200.
     """
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data) - writable)
@@ -32,6 +39,8 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    fields = serializers.DictField(
+    # A declared field named like Serializer.fields: DRF's metaclass moves it into
+    # _declared_fields, so the property is not shadowed at run time; the stub cannot know.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
     )

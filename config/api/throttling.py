@@ -6,9 +6,15 @@ sees the same counts, and a dead Redis degrades to per-process limits instead of
 (see that module). On the local-memory cache they behave exactly as DRF's.
 """
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import (
     AnonRateThrottle,
+    BaseThrottle,
     ScopedRateThrottle,
     SimpleRateThrottle,
     UserRateThrottle,
@@ -16,6 +22,10 @@ from rest_framework.throttling import (
 
 from config.api import ratelimit
 from config.redis.client import redis_enabled
+
+if TYPE_CHECKING:
+    # Not at run time: rest_framework.views reads DEFAULT_THROTTLE_CLASSES, i.e. this module.
+    from rest_framework.views import APIView
 
 
 class SharedRateThrottle(SimpleRateThrottle):
@@ -33,7 +43,7 @@ class SharedRateThrottle(SimpleRateThrottle):
         self._decision = ratelimit.hit(self.key, self.num_requests, self.duration)
         return self._decision.allowed
 
-    def wait(self):
+    def wait(self) -> float | None:
         decision = getattr(self, "_decision", None)
         if decision is None:
             return super().wait()
@@ -58,12 +68,17 @@ class LoginRateThrottle(AnonRateThrottle, SharedRateThrottle):
 
     scope = "login"
 
-    def get_cache_key(self, request, view):
+    def allow_request(self, request: Request | HttpRequest, view: "APIView | None" = None) -> bool:
+        # Called by Django's login form too: the key needs only the client's address
+        # (request.META), which a Django request carries as well, and no view.
+        return super().allow_request(cast(Request, request), cast("APIView", view))
+
+    def get_cache_key(self, request: Request, view: "APIView | None") -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def throttles_with_scope():
+def throttles_with_scope() -> list[BaseThrottle]:
     """The default throttles and the view's `throttle_scope`."""
-    return [throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES] + [
-        SharedScopedRateThrottle()
-    ]
+    # DRF imports the dotted paths of this setting; the stub types them as the strings.
+    classes = cast(Sequence[type[BaseThrottle]], api_settings.DEFAULT_THROTTLE_CLASSES)
+    return [throttle() for throttle in classes] + [SharedScopedRateThrottle()]

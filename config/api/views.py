@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,5 +22,5 @@ class PingView(APIView):
         responses=inline_serializer("Ping", {"status": serializers.CharField()}),
         operation_id="ping",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response({"status": "ok"})

@@ -8,6 +8,8 @@ statuses are never cached; a 404 must not hide a post published a moment later.
 
 import functools
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpResponse, HttpResponseNotModified
 
@@ -17,20 +19,23 @@ from config.cache.reads import cache_read, reads_cached
 # Set again on every response by the middleware, or personal: never replayed.
 _NOT_STORED = frozenset({"set-cookie", "content-length", "x-request-id"})
 
+View = Callable[..., HttpResponseBase]
 
-def cached_page(family: str, depends_on: tuple[str, ...] = ("posts",)):
-    def decorate(view):
+
+def cached_page(family: str, depends_on: tuple[str, ...] = ("posts",)) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in ("GET", "HEAD") or not reads_cached():
                 return view(request, *args, **kwargs)
-            uncached = {}
+            uncached: dict[str, HttpResponseBase] = {}
 
-            def compute():
+            def compute() -> dict[str, Any] | None:
                 response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and not response.is_rendered:
+                if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                     response.render()
-                if response.status_code != 200 or response.streaming:
+                # A streaming response (StreamingHttpResponse, FileResponse) is no HttpResponse.
+                if response.status_code != 200 or not isinstance(response, HttpResponse):
                     uncached["response"] = response
                     return None
                 content = response.content
@@ -48,7 +53,9 @@ def cached_page(family: str, depends_on: tuple[str, ...] = ("posts",)):
             if entry is None:
                 return uncached["response"]
             not_modified = etag_matches(request, entry["etag"])
-            response = HttpResponseNotModified() if not_modified else HttpResponse(entry["content"])
+            response: HttpResponse = (
+                HttpResponseNotModified() if not_modified else HttpResponse(entry["content"])
+            )
             for name, value in entry["headers"].items():
                 if not (not_modified and name.lower() == "content-type"):
                     response[name] = value

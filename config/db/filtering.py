@@ -9,6 +9,8 @@ from django_filters import FilterSet
 
 from config.errors import InvalidInput
 
+_M = TypeVar("_M", bound=Model)
+
 
 def apply_filterset(
     filterset_class: type[FilterSet], params: Mapping[str, Any], queryset: QuerySet

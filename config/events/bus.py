@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Model
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -60,9 +61,9 @@ class DomainEvent:
 def publish(
     event_type: str,
     *,
-    aggregate_id,
-    data: dict | None = None,
-    actor=None,
+    aggregate_id: object,
+    data: dict[str, Any] | None = None,
+    actor: Model | None = None,
     store: bool = True,
 ) -> DomainEvent:
     """Publish a domain event from inside the service's transaction.

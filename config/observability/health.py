@@ -21,6 +21,7 @@ import asyncio
 import dataclasses
 import datetime
 import typing
+from typing import Any
 
 # The project's app, which config.celery makes current: the plumbing never imports the wiring.
 from celery import current_app as celery_app
@@ -101,7 +102,7 @@ class CacheCheck(NamedCheck, Cache):
         await super().run()
 
 
-def _redis_cache_ping(client) -> None:
+def _redis_cache_ping(client: Any) -> None:  # django-redis' client, untyped
     try:
         client.get_client(write=True).ping()
     except Exception as e:  # redis.ConnectionError, TimeoutError, ...: all mean "down"
@@ -121,7 +122,7 @@ class Migrations(NamedCheck, HealthCheck):
 
     alias: str = DEFAULT_DB_ALIAS
 
-    def run(self):
+    def run(self) -> None:
         connection = connections[self.alias]
         # Checks run in executor threads; a connection this check opens, it closes.
         opened_here = connection.connection is None
@@ -148,11 +149,15 @@ class Broker(NamedCheck, HealthCheck):
         default=datetime.timedelta(seconds=REDIS_TIMEOUT_SECONDS), repr=False
     )
 
-    def run(self):
+    def run(self) -> None:
         try:
             with celery_app.connection_for_write() as connection:
-                # No retry: one refused or timed-out attempt is the answer.
-                connection.ensure_connection(max_retries=0, timeout=self.timeout.total_seconds())
+                # No retry: one refused or timed-out attempt is the answer. kombu annotates
+                # the timeout as int; it adds it to time(), so seconds as a float work.
+                connection.ensure_connection(
+                    max_retries=0,
+                    timeout=self.timeout.total_seconds(),  # type: ignore[arg-type]
+                )
         except Exception as e:  # kombu raises the transport's own errors
             raise ServiceUnavailable(f"Broker does not answer ({type(e).__name__})") from e
 
@@ -165,7 +170,7 @@ class WorkerPing(NamedCheck, Ping):
 
     critical: typing.ClassVar[bool] = False
 
-    def run(self):
+    def run(self) -> None:
         try:
             super().run()
         except ServiceUnavailable as e:

@@ -1,7 +1,11 @@
 """`/health/` (django-health-check's view with our checks) and the load balancers' liveness."""
 
-from django.http import HttpResponse
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
+from health_check.base import HealthCheck
 from health_check.views import HealthCheckView
 
 from config.observability.health import health_checks, health_results_failed
@@ -14,20 +18,20 @@ class HealthView(HealthCheckView):
     reported here but keeps the answer at 200.
     """
 
-    def get_checks(self):
+    def get_checks(self) -> Iterator[HealthCheck]:
         yield from health_checks()
 
-    async def get(self, request, *args, **kwargs):
+    async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = await super().get(request, *args, **kwargs)
         if response.status_code == 500 and not health_results_failed(self.results):
             response.status_code = 200
         return response
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "errors": health_results_failed(self.results)}
 
 
 @never_cache
-def liveness(request):
+def liveness(request: HttpRequest) -> HttpResponse:
     """The process answers: no database, cache or broker is touched (cheap enough to poll)."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")

@@ -6,13 +6,22 @@ Its `bind_extra_request_metadata` signal is sent after that binding and before t
 `request_started` line, so the receiver below puts ours back: one id per request.
 """
 
+from typing import Any
+
 import structlog
+from django.http import HttpRequest
 
 from config.observability.logs import USER_AGENT_MAX_CHARS
 from config.observability.request_context import get_request_id
 
 
-def bind_request_id(sender, request, logger, log_kwargs, **kwargs) -> None:
+def bind_request_id(
+    sender: object,
+    request: HttpRequest,
+    logger: object,
+    log_kwargs: dict[str, Any],
+    **kwargs: Any,
+) -> None:
     request_id = getattr(request, "request_id", None) or get_request_id()
     if request_id:
         structlog.contextvars.bind_contextvars(request_id=request_id)

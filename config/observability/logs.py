@@ -7,9 +7,11 @@ Imported by the settings, so nothing here may touch Django models or settings at
 """
 
 import sys
+from typing import Any
 
 import structlog
 from django.core.exceptions import ImproperlyConfigured
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from config.observability.redaction import redact_log
 
@@ -29,7 +31,9 @@ def redact_event(logger, method_name, event_dict):
     return event_dict
 
 
-def _tidy_stdlib_extras(logger, method_name, event_dict):
+def _tidy_stdlib_extras(
+    logger: WrappedLogger, method_name: str, event_dict: EventDict
+) -> EventDict:
     """Extras that Django and other formatters leave on a record: `message` repeats the
     event; `request` is an object (Django's request: its method and path are kept;
     runserver's socket, which names the client's address, is dropped)."""
@@ -44,7 +48,7 @@ def _tidy_stdlib_extras(logger, method_name, event_dict):
 
 
 # Run on every line, ours and the stdlib's, before it reaches the formatter.
-_SHARED = [
+_SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,
@@ -52,7 +56,7 @@ _SHARED = [
 ]
 
 
-def logging_config(*, log_format: str, level: str) -> dict:
+def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     """Configure structlog and return the `LOGGING` dict for Django.
 
     `log_format` is "json" (one JSON object a line, for collectors) or "console"

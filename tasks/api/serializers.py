@@ -28,7 +28,9 @@ class JobDetailSerializer(JobSerializer):
     """One job record: also its (redacted) arguments, traceback, request id and actor."""
 
     arguments = serializers.JSONField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta(JobSerializer.Meta):
         fields = [*JobSerializer.Meta.fields, "arguments", "traceback", "request_id", "actor"]

@@ -30,7 +30,7 @@ class JobListView(generics.ListAPIView):
     permission_classes = [IsAdmin]
     serializer_class = JobSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[JobRecord]:
         return selectors.job_list(params=self.request.query_params)
 
 
@@ -39,7 +39,7 @@ class JobDetailView(generics.RetrieveAPIView):
     permission_classes = [IsAdmin]
     serializer_class = JobDetailSerializer
 
-    def get_object(self):
+    def get_object(self) -> JobRecord:
         return selectors.job_get(job_id=self.kwargs["job_id"])
 
 
@@ -54,7 +54,7 @@ class JobCancelView(APIView):
         description="A pending (or retrying) job becomes `cancelled` and never runs; "
         "a running or finished one answers 409.",
     )
-    def post(self, request, job_id):
+    def post(self, request: AuthenticatedRequest, job_id: uuid.UUID) -> Response:
         record = services.job_cancel(job_id=job_id, actor=request.user)
         record = selectors.job_get(job_id=record.pk)
         return Response(JobDetailSerializer(record).data)

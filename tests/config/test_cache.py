@@ -4,12 +4,14 @@ receiver, endpoint and commands."""
 import io
 import threading
 import time
+from typing import cast
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django_redis.cache import RedisCache
 
 from blog.receivers import cache_namespaces_for_event, invalidate_cache_for_event
 from blog.services.taxonomy import category_create
@@ -72,7 +74,7 @@ class Source:
 
 def _raw_value(full_key: str) -> bytes | None:
     """The bytes Redis holds for a cache key (django-redis prefixes and versions it)."""
-    return cache.client.get_client().get(cache.make_key(full_key))
+    return cast(RedisCache, cache).client.get_client().get(cache.make_key(full_key))
 
 
 def _full_key(func, namespace: str, *args, **kwargs) -> str:

@@ -66,7 +66,7 @@ class Worker:
     def __init__(self, env: dict, log_path: Path):
         self.env = env
         self.log_path = log_path
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
@@ -108,6 +108,7 @@ class Worker:
         wait_for(ready, timeout=timeout, what="the worker to be ready", interval=0.1)
 
     def kill(self) -> None:
+        assert self.process is not None, "the worker was never started"
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
@@ -148,9 +149,11 @@ def worker(django_db_setup, tmp_path_factory):
 def _use_broker(url: str, transport_options: dict) -> None:
     """Point this process's Celery app at `url`: its pools (kept per URL by kombu) are
     looked up again on the next send."""
-    celery_app.conf.broker_url = url
+    # Settings' attributes are set through its __setattr__; celery-types reads the
+    # getter-only property.
+    celery_app.conf.broker_url = url  # type: ignore[misc]
     celery_app.conf.broker_transport_options = transport_options
-    celery_app._pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]  # private: kombu's pool per app
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None

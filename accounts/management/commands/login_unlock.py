@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import lockout
 from accounts.selectors import user_get_by_username
@@ -11,10 +13,10 @@ class Command(BaseCommand):
         "(`user.login_unlocked` is stored). Exit 1 if a username is unknown."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("usernames", nargs="+", metavar="USERNAME")
 
-    def handle(self, *args, usernames, **options):
+    def handle(self, *args: Any, usernames: list[str], **options: Any) -> None:
         unknown = []
         for username in usernames:
             user = user_get_by_username(username=username)

@@ -1,10 +1,12 @@
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from analytics.models import Event
 from analytics.selectors import event_log
 from config.events.registry import EVENT_TYPES
 
@@ -13,7 +15,7 @@ from config.events.registry import EVENT_TYPES
 _FOLLOW_LOOKBACK = timedelta(seconds=60)
 
 
-def format_event(event) -> str:
+def format_event(event: Event) -> str:
     """One line: time, type, actor, aggregate, request id, data."""
     actor = event.actor.username if event.actor_id and event.actor else "-"
     return "  ".join(
@@ -31,7 +33,7 @@ def format_event(event) -> str:
 class Command(BaseCommand):
     help = "Show the event log, oldest first, one line per event; --follow for new ones."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--type",
             dest="types",
@@ -47,11 +49,19 @@ class Command(BaseCommand):
             "--interval", type=float, default=1.0, help="Seconds between polls with --follow."
         )
 
-    def handle(self, *args, types=None, aggregate=None, limit=20, follow=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        types: list[str] | None = None,
+        aggregate: str | None = None,
+        limit: int = 20,
+        follow: bool = False,
+        **options: Any,
+    ) -> None:
         if limit < 1:
             raise CommandError("--limit must be at least 1.")
         aggregate_type, _, aggregate_id = (aggregate or "").partition(":")
-        filters = {
+        filters: dict[str, Any] = {
             "types": types or (),
             "aggregate_type": aggregate_type or None,
             "aggregate_id": aggregate_id or None,
@@ -63,7 +73,7 @@ class Command(BaseCommand):
             horizon = latest[-1].occurred_at if latest else timezone.now()
             self._follow(filters, horizon, options["interval"])
 
-    def _follow(self, filters, horizon, interval):
+    def _follow(self, filters: dict[str, Any], horizon: datetime, interval: float) -> None:
         """Poll for events newer than the last shown. Everything already stored within
         the look-back window counts as seen (shown, or left out by --limit); whatever
         appears there later committed late and is shown."""

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from analytics.retention import event_purge, event_retention_policy
 
@@ -9,12 +11,12 @@ class Command(BaseCommand):
         "EVENT_RETENTION_DAYS_BY_TYPE), in batches: what the daily job does."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
         )
 
-    def handle(self, *args, dry_run=False, **options):
+    def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
         default, by_type = event_retention_policy()
         overrides = ", ".join(f"{name} {days} d" for name, days in sorted(by_type.items()))
         self.stdout.write(f"Retention: {default} d" + (f" ({overrides})" if overrides else ""))

@@ -1,7 +1,8 @@
 import argparse
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -10,7 +11,7 @@ from config.errors import DomainError
 from config.events.registry import EVENT_TYPES
 
 
-def _moment(value: str):
+def _moment(value: str) -> datetime:
     """An ISO 8601 date or date-time; without a zone it is UTC."""
     try:
         moment = parse_datetime(value)
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         "daily stats). Events it already handled are skipped unless --force."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--consumer", required=True, help="Consumer name (e.g. analytics).")
         parser.add_argument("--since", type=_moment, help="ISO 8601, inclusive.")
         parser.add_argument("--until", type=_moment, help="ISO 8601, exclusive.")
@@ -47,7 +48,16 @@ class Command(BaseCommand):
             help="Also run it on events it already consumed (its writes may then repeat).",
         )
 
-    def handle(self, *args, consumer, since=None, until=None, types=None, force=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        consumer: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        types: list[str] | None = None,
+        force: bool = False,
+        **options: Any,
+    ) -> None:
         try:
             result = event_replay(
                 consumer_name=consumer, since=since, until=until, types=types or (), force=force

@@ -1,6 +1,7 @@
 from datetime import date
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics.models import ReportFormat, ReportKind
 from analytics.reports.generation import report_fail, report_generate
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         "standard output with '-'. Exit status: 0 done; 1 failed; 2 bad usage."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", required=True, choices=ReportKind.values)
         parser.add_argument("--start", required=True, type=_day, help="First day, YYYY-MM-DD.")
         parser.add_argument("--end", required=True, type=_day, help="Last day (included).")
@@ -33,12 +34,22 @@ class Command(BaseCommand):
             "--queue", action="store_true", help="Queue it for the workers instead."
         )
 
-    def handle(self, *args, kind, start, end, format, output=None, queue=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        kind: str,
+        start: date,
+        end: date,
+        format: str,
+        output: str | None = None,
+        queue: bool = False,
+        **options: Any,
+    ) -> None:
         if queue and output:
             raise CommandError("--output needs the report now: not with --queue.", returncode=2)
         # The summary goes to stderr when the report itself goes to stdout.
         say = self.stderr if output == "-" else self.stdout
-        fields = {"kind": kind, "start": start, "end": end, "format": format}
+        fields: dict[str, Any] = {"kind": kind, "start": start, "end": end, "format": format}
         try:
             if queue:
                 report = report_request(requested_by=None, **fields)

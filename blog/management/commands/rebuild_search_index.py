@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from blog.services.posts import post_search_vectors_refresh
@@ -11,11 +13,11 @@ class Command(BaseCommand):
         "editing posts outside the application. Exit 1 if it cannot run."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--post", type=int, action="append", help="Only this post id.")
         parser.add_argument("--batch-size", type=int, default=1000)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
         if connection.vendor != "postgresql":

@@ -71,7 +71,7 @@ class Command(BaseCommand):
             self._seed()
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
 
-    def _seed(self):
+    def _seed(self) -> None:
         users = {}
         for username, role, name in DEMO_USERS:
             if role == Role.ADMIN:

@@ -1,19 +1,21 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from config.cache import cache_server_info, cache_stats, cache_stats_reset
 
 
-def _rate(value) -> str:
+def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
 class Command(BaseCommand):
     help = "Cache backend, hit rate per namespace (all processes), key count and memory."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reset", action="store_true", help="then set the counters to 0")
 
-    def handle(self, *args, reset=False, **options):
+    def handle(self, *args: Any, reset: bool = False, **options: Any) -> None:
         stats = cache_stats()
         self.stdout.write(f"backend: {stats['backend']}")
         self.stdout.write(

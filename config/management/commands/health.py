@@ -3,8 +3,9 @@
 import asyncio
 import json
 import logging
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.observability.health import health_results_failed, health_run, is_critical
 
@@ -17,10 +18,10 @@ class Command(BaseCommand):
         "is down."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["verbosity"] < 2:
             # The library logs every failed check with its traceback; -v 2 shows them.
             logging.getLogger("health_check").setLevel(logging.ERROR)

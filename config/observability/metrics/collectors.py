@@ -148,7 +148,7 @@ def _event_families():
     if not shared_counters_enabled():
         return None
     totals = shared_totals()
-    families = []
+    families: list[Metric] = []
     for family, (name, documentation, labels) in FAMILIES.items():
         metric = CounterMetricFamily(name, documentation, labels=list(labels))
         for values, n in sorted(totals[family].items()):
@@ -157,7 +157,7 @@ def _event_families():
     return families
 
 
-def _cache_families():
+def _cache_families() -> list[Metric]:
     # cache_stats() reads the hit and miss counts of every process from Redis (of this
     # process alone with the local-memory cache) and reads as empty when Redis is down.
     hits = CounterMetricFamily(

@@ -31,7 +31,7 @@ CACHE_OPERATIONS = Counter(
 )
 
 
-def receiver_name(receiver) -> str:
+def receiver_name(receiver: object) -> str:
     module = getattr(receiver, "__module__", None) or ""
     name = getattr(receiver, "__qualname__", None) or type(receiver).__qualname__
     return f"{module}.{name}" if module else name

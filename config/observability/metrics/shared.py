@@ -67,9 +67,9 @@ def _hash_key(family: str) -> str:
 class _Buffer:
     """Increments of this process not yet added to Redis."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.pending: Counter = Counter()  # (family, json of label values) -> n
+        self.pending: Counter[tuple[str, str]] = Counter()  # (family, json of label values) -> n
         self.ops = 0
         self.flushed_at = time.monotonic()
         self.timer: threading.Timer | None = None

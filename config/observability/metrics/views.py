@@ -10,12 +10,14 @@ import functools
 import hmac
 import ipaddress
 import os
+from collections.abc import Iterator
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric
 
 from config.observability.metrics.collectors import StateCollector
 from config.observability.metrics.shared import IN_PROCESS_NAMES, shared_counters_enabled
@@ -34,7 +36,7 @@ def multiprocess_mode() -> bool:
 class _ThisProcess:
     """The default registry (this process's metrics) as a collector of another registry."""
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         # With Redis, events and receiver failures are counted there, by every process
         # (`StateCollector`): this process's counters of them stay empty and unshown.
         hidden = IN_PROCESS_NAMES if shared_counters_enabled() else frozenset()
@@ -55,7 +57,7 @@ def process_registry() -> CollectorRegistry:
 
 
 @functools.lru_cache(maxsize=8)
-def _networks(cidrs: tuple[str, ...]):
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
@@ -79,14 +81,14 @@ def _token_allowed(header: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def metrics_allowed(request) -> bool:
+def metrics_allowed(request: HttpRequest) -> bool:
     return _token_allowed(request.headers.get("Authorization", "")) or _address_allowed(
         request.META.get("REMOTE_ADDR", "")
     )
 
 
 @require_safe
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         return HttpResponse(FORBIDDEN, status=403, content_type="text/plain; charset=utf-8")
     registry = process_registry()

@@ -1,12 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import InvalidInput
-from tasks.models import JobStatus
+from tasks.models import JobRecord, JobStatus
 from tasks.schedule import QUEUES
 from tasks.selectors import job_list
 
 
-def format_job(record) -> str:
+def format_job(record: JobRecord) -> str:
     """One line: created, id, name, status, priority, attempts/max, duration, error."""
     duration = f"{record.duration_ms}ms" if record.duration_ms is not None else "-"
     error = record.error.splitlines()[0][:80] if record.error else ""
@@ -31,13 +33,21 @@ class Command(BaseCommand):
         "usage."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--status", choices=JobStatus.values, help="Only jobs in this status.")
         parser.add_argument("--name", help="Only jobs of this name (e.g. tasks.send_email).")
         parser.add_argument("--priority", choices=QUEUES, help="Only jobs of this queue.")
         parser.add_argument("--limit", type=int, default=20, help="At most N jobs (20).")
 
-    def handle(self, *args, status=None, name=None, priority=None, limit=20, **options):
+    def handle(
+        self,
+        *args: Any,
+        status: str | None = None,
+        name: str | None = None,
+        priority: str | None = None,
+        limit: int = 20,
+        **options: Any,
+    ) -> None:
         if limit < 1:
             raise CommandError("--limit must be at least 1.", returncode=2)
         params = {

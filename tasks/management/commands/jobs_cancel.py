@@ -1,4 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tasks.services import job_cancel
@@ -11,10 +14,10 @@ class Command(BaseCommand):
         "cancelled; 1 if some could not be; 2 on bad usage."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="+", metavar="ID", help="Jobs' ids.")
 
-    def handle(self, *args, ids=(), **options):
+    def handle(self, *args: Any, ids: Sequence[str] = (), **options: Any) -> None:
         refused = 0
         for job_id in ids:
             try:

@@ -1,4 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tasks.models import JobStatus
@@ -13,14 +16,21 @@ class Command(BaseCommand):
         "(not found, not failed, arguments redacted); 2 on bad usage."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="*", metavar="ID", help="Failed jobs' ids.")
         parser.add_argument(
             "--all-failed", action="store_true", help="Every failed job (or of --name)."
         )
         parser.add_argument("--name", help="With --all-failed: only jobs of this name.")
 
-    def handle(self, *args, ids=(), all_failed=False, name=None, **options):
+    def handle(
+        self,
+        *args: Any,
+        ids: Sequence[str] = (),
+        all_failed: bool = False,
+        name: str | None = None,
+        **options: Any,
+    ) -> None:
         if bool(ids) == bool(all_failed):
             raise CommandError("Give job ids, or --all-failed (not both).", returncode=2)
         if name and not all_failed:
