@@ -1,6 +1,7 @@
 """Writes on users: registration, profiles, passwords, roles, activation, sign-out."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError

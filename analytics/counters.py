@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypeVar
 
+from redis import Redis
+
 from config.observability.request_context import get_request_id
 from config.redis.client import RedisUnavailable, redis_enabled, redis_key_prefix, redis_run
 

@@ -1,6 +1,6 @@
 """Reads of analytics: post stats, trending posts, the site's statistics."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from blog.models import Category, Post
 from blog.selectors.posts import post_sitemap_list
 from blog.selectors.taxonomy import category_sitemap_list
 

@@ -16,8 +16,11 @@ the outcome of a later one.
 
 import json
 import logging
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from celery import current_app
 from django.db import IntegrityError, transaction

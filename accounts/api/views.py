@@ -20,6 +20,7 @@ from accounts.api.serializers import (
     TokenObtainPairSerializer,
     UserSerializer,
 )
+from accounts.requests import AuthenticatedRequest
 from config.api.conditional import conditional_response, request_key
 from config.api.permissions import IsAdmin
 from config.api.throttling import throttles_with_scope

@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.requests import AuthenticatedRequest
 from analytics.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from analytics.webhooks import selectors, services
 from config.api.pagination import PageNumberPagination

@@ -4,6 +4,7 @@ try does is `attempts`)."""
 import logging
 import secrets
 from collections.abc import Iterable
+from typing import Any, NoReturn
 
 from django.db import transaction
 

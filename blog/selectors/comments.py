@@ -4,6 +4,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from accounts.requests import RequestUser
 from blog.filters import CommentFilter
 from blog.models import Comment, CommentStatus, Post
 from blog.selectors.posts import post_get_visible

@@ -11,8 +11,9 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
 
 from accounts.models import User
+from accounts.requests import RequestUser
 from blog.filters import PostFilter
-from blog.models import Post, PostStatus, Revision
+from blog.models import Category, Post, PostStatus, Revision
 from config.db.filtering import apply_filterset, check_ordering
 from config.errors import InvalidInput, PermissionDeniedError
 

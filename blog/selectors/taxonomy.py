@@ -1,6 +1,7 @@
 """Reads on categories and tags, with the number of their published posts."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
+from django.template.response import SimpleTemplateResponse
 
 from config.api.conditional import etag_matches, request_key
 from config.cache.reads import cache_read, reads_cached

@@ -2,9 +2,9 @@
 InvalidInput (a 400 naming the parameter), never an empty list or a silent default."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django_filters import FilterSet
 
 from config.errors import InvalidInput

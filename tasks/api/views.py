@@ -1,16 +1,20 @@
 """The job system's admin API: thin views over tasks.services and tasks.selectors."""
 
+import uuid
+
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.requests import AuthenticatedRequest
 from config.api.permissions import IsAdmin
 from config.api.serializers import ProblemSerializer
 from tasks import selectors, services
 from tasks.api.serializers import JobDetailSerializer, JobSerializer
-from tasks.models import JobStatus
+from tasks.models import JobRecord, JobStatus
 from tasks.schedule import QUEUES
 
 _CONFLICT = OpenApiResponse(ProblemSerializer, description="The job is running or finished.")
