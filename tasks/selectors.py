@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from blog.selectors.common import apply_filterset
 from config.errors import NotFoundError
@@ -33,13 +33,6 @@ def job_get(*, job_id) -> JobRecord:
     if record is None:
         raise NotFoundError("No such job.")
     return record
-
-
-def job_counts() -> dict:
-    """`{by_status: {status: n}, by_queue: {queue: n}}` over every recorded job."""
-    by_status = dict(JobRecord.objects.order_by().values_list("status").annotate(n=Count("id")))
-    by_queue = dict(JobRecord.objects.order_by().values_list("queue").annotate(n=Count("id")))
-    return {"by_status": by_status, "by_queue": by_queue}
 
 
 def report_get(*, report_id) -> Report:

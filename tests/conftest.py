@@ -39,11 +39,6 @@ def _eager_jobs():
     celery_app.conf.task_always_eager = previous
 
 
-@pytest.fixture
-def api_client():
-    return APIClient()
-
-
 def client_for(user):
     client = APIClient()
     if user is not None:

@@ -130,10 +130,6 @@ def post_revisions(*, post: Post) -> QuerySet[Revision]:
     return post.revisions.select_related("author").order_by("-created_at", "-id")
 
 
-def post_scheduled_due_count(*, now) -> int:
-    return Post.objects.filter(status=PostStatus.SCHEDULED, publish_at__lte=now).count()
-
-
 def post_latest_published(*, limit: int = 20, category=None) -> QuerySet[Post]:
     qs = post_base_queryset().filter(status=PostStatus.PUBLISHED)
     if category is not None:

@@ -306,10 +306,6 @@ def namespace_generation(namespace: str) -> int:
     return int(generation)
 
 
-def namespace_key(namespace: str, key: str) -> str:
-    return f"{namespace}:g{namespace_generation(namespace)}:{key}"
-
-
 # Invalidations this process could not make (Redis down, or skipped by the open
 # circuit): made as soon as Redis answers again, before this process's next cache read
 # or invalidation, so values cached before the outage are not served after it. (A
