@@ -14,7 +14,7 @@ from analytics.models import Event
 from config import cache as cache_module
 from config.api.ratelimit import ratelimit_reset_local
 from tests import factories
-from tests.config.test_health import DEAD_CACHES
+from tests.config.observability.test_health import DEAD_CACHES
 
 pytestmark = pytest.mark.django_db
 

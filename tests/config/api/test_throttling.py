@@ -9,7 +9,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from config.api import ratelimit
 from tests import factories
-from tests.config.test_health import DEAD_CACHES
+from tests.config.observability.test_health import DEAD_CACHES
 from tests.conftest import client_for
 
 pytestmark = [

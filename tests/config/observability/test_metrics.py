@@ -196,7 +196,7 @@ def failing_receiver(sender, event, **kwargs):
 @pytest.fixture
 def broken_receiver():
     event_committed.connect(failing_receiver, dispatch_uid="test-metrics-failing")
-    yield "tests.config.test_metrics.failing_receiver"
+    yield f"{__name__}.failing_receiver"
     event_committed.disconnect(dispatch_uid="test-metrics-failing")
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from analytics.services import view_counts_flush
 from blog.models import Post, PostStatus, Revision, Tag
 from blog.services.posts import post_create, post_publish_due
-from tests.blog.test_services_posts import XSS_PAYLOADS, assert_safe_html
+from tests.blog.services.test_posts import XSS_PAYLOADS, assert_safe_html
 from tests.conftest import client_for
 from tests.factories import (
     AuthorFactory,
