@@ -1,11 +1,13 @@
 import pytest
 from django.core.cache import cache
+from django_redis.pool import ConnectionFactory
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from config import cache as cache_module
 from config.celery import app as celery_app
+from config.events.bus import event_committed
 from tests import factories
+from tests.helpers import DEAD_REDIS_CACHES, DEAD_REDIS_URL, EventLog, client_for, web_client
 
 
 @pytest.fixture(autouse=True)
@@ -37,13 +39,6 @@ def _eager_jobs():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
-
-
-def client_for(user):
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
 
 
 @pytest.fixture
@@ -94,3 +89,58 @@ def editor_client(editor):
 @pytest.fixture
 def admin_client_api(admin_user):
     return client_for(admin_user)
+
+
+@pytest.fixture
+def editor_web(editor):
+    return web_client(editor)
+
+
+@pytest.fixture
+def admin_web(admin_user):
+    return web_client(admin_user)
+
+
+@pytest.fixture
+def run_committed(django_capture_on_commit_callbacks):
+    """Call a service as a request would, then run what follows its commit (event
+    dispatch, the consumers' jobs, e-mail jobs: eager here)."""
+
+    def call(service, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service(**kwargs)
+
+    return call
+
+
+@pytest.fixture
+def events(db):
+    """The events stored from here on (`events.new()`, `events.types()`)."""
+    log = EventLog()
+    log.mark()
+    return log
+
+
+@pytest.fixture
+def delivered():
+    """The events delivered to after-commit receivers, in order."""
+    seen = []
+
+    def record(sender, event, **kwargs):
+        seen.append(event)
+
+    event_committed.connect(record, dispatch_uid="tests.record_delivered")
+    yield seen
+    event_committed.disconnect(dispatch_uid="tests.record_delivered")
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache on a port where nothing listens; yields the real CACHES, to bring Redis
+    back."""
+    real_caches = settings.CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
+    yield real_caches
+    pool = ConnectionFactory._pools.pop(DEAD_REDIS_URL, None)
+    if pool is not None:
+        pool.disconnect()

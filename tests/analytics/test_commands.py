@@ -3,7 +3,6 @@ to a consumer (`replay_events`) and the terminal log (`events`)."""
 
 import io
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,23 +20,21 @@ from analytics.models import (
     Event,
     WebhookAttempt,
     WebhookDelivery,
-    WebhookSubscription,
 )
 from analytics.retention import event_purge, event_retention_policy
 from analytics.tasks import purge_events
 from config.env import env_int_map
 from tasks.models import JobRecord, JobStatus
 from tasks.schedule import BEAT_SCHEDULE, TASK_ROUTES
+from tests.factories import (
+    ConsumedEventFactory,
+    EventFactory,
+    WebhookAttemptFactory,
+    WebhookDeliveryFactory,
+    WebhookSubscriptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def make_event(event_type="post.created", *, ago=timedelta(0), at=None, **fields):
-    fields.setdefault("aggregate_type", event_type.split(".")[0])
-    fields.setdefault("aggregate_id", "1")
-    return Event.objects.create(
-        id=uuid.uuid4(), type=event_type, occurred_at=at or timezone.now() - ago, **fields
-    )
 
 
 def run(*args) -> str:
@@ -64,11 +61,11 @@ def retention(settings):
 def aged_events(retention):
     """Events on either side of their type's retention."""
     return {
-        "old_login": make_event("user.logged_in", ago=days(91)),
-        "old_failure": make_event("user.login_failed", ago=days(200)),
-        "recent_login": make_event("user.logged_in", ago=days(89)),
-        "old_post": make_event("post.created", ago=days(366)),
-        "kept_post": make_event("post.created", ago=days(200)),
+        "old_login": EventFactory(type="user.logged_in", ago=days(91)),
+        "old_failure": EventFactory(type="user.login_failed", ago=days(200)),
+        "recent_login": EventFactory(type="user.logged_in", ago=days(89)),
+        "old_post": EventFactory(type="post.created", ago=days(366)),
+        "kept_post": EventFactory(type="post.created", ago=days(200)),
     }
 
 
@@ -124,8 +121,8 @@ def test_purge_command_deletes(aged_events):
 
 def test_purge_deletes_in_batches(retention):
     for n in range(5):
-        make_event("post.updated", ago=days(400 + n))
-    make_event("post.updated", ago=days(10))
+        EventFactory(type="post.updated", ago=days(400 + n))
+    EventFactory(type="post.updated", ago=days(10))
 
     with CaptureQueriesContext(connection) as captured:
         assert event_purge(batch_size=2) == {"post.updated": 5}
@@ -136,14 +133,12 @@ def test_purge_deletes_in_batches(retention):
 
 
 def test_purge_takes_the_event_s_deliveries_and_dedupe_marks_along(retention):
-    old, kept = make_event(ago=days(400)), make_event(ago=days(1))
-    subscription = WebhookSubscription.objects.create(url="https://example.com/h", secret="s")
+    old, kept = EventFactory(ago=days(400)), EventFactory(ago=days(1))
+    subscription = WebhookSubscriptionFactory(url="https://example.com/h", secret="s")
     for event in (old, kept):
-        delivery = WebhookDelivery.objects.create(
-            subscription=subscription, event=event, event_type=event.type
-        )
-        WebhookAttempt.objects.create(delivery=delivery, response_status=200, succeeded=True)
-        ConsumedEvent.objects.create(consumer="analytics", event_id=event.pk)
+        delivery = WebhookDeliveryFactory(subscription=subscription, event=event)
+        WebhookAttemptFactory(delivery=delivery, response_status=200, succeeded=True)
+        ConsumedEventFactory(consumer="analytics", event_id=event.pk)
 
     event_purge()
 
@@ -191,17 +186,17 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 @pytest.fixture
 def timeline():
     return {
-        "before": make_event("post.created", at=T0 - timedelta(hours=1)),
-        "post": make_event("post.created", at=T0 + timedelta(hours=1)),
-        "comment": make_event("comment.created", at=T0 + timedelta(hours=2)),
-        "unwanted": make_event("post.deleted", at=T0 + timedelta(hours=3)),
-        "consumed": make_event("post.created", at=T0 + timedelta(hours=4)),
-        "after": make_event("post.created", at=T0 + days(2)),
+        "before": EventFactory(type="post.created", occurred_at=T0 - timedelta(hours=1)),
+        "post": EventFactory(type="post.created", occurred_at=T0 + timedelta(hours=1)),
+        "comment": EventFactory(type="comment.created", occurred_at=T0 + timedelta(hours=2)),
+        "unwanted": EventFactory(type="post.deleted", occurred_at=T0 + timedelta(hours=3)),
+        "consumed": EventFactory(type="post.created", occurred_at=T0 + timedelta(hours=4)),
+        "after": EventFactory(type="post.created", occurred_at=T0 + days(2)),
     }
 
 
 def test_replay_runs_the_consumer_on_the_range_skipping_consumed_events(replayed, timeline):
-    ConsumedEvent.objects.create(consumer="tests.replay", event_id=timeline["consumed"].pk)
+    ConsumedEventFactory(consumer="tests.replay", event_id=timeline["consumed"].pk)
 
     out = run(
         "replay_events", "--consumer", "tests.replay", "--since", "2026-03-01", "--until",
@@ -217,7 +212,7 @@ def test_replay_runs_the_consumer_on_the_range_skipping_consumed_events(replayed
 
 
 def test_replay_force_runs_it_again_on_consumed_events(replayed, timeline):
-    ConsumedEvent.objects.create(consumer="tests.replay", event_id=timeline["consumed"].pk)
+    ConsumedEventFactory(consumer="tests.replay", event_id=timeline["consumed"].pk)
 
     out = run(
         "replay_events", "--consumer", "tests.replay", "--force", "--since", "2026-03-01T00:00",
@@ -237,7 +232,9 @@ def test_replay_narrows_by_type(replayed, timeline):
 
 
 def test_replay_reports_failing_events_and_goes_on(replayed, timeline):
-    bad = make_event("post.created", at=T0 + timedelta(minutes=90), data={"explode": True})
+    bad = EventFactory(
+        type="post.created", occurred_at=T0 + timedelta(minutes=90), data={"explode": True}
+    )
 
     with pytest.raises(CommandError, match="1 event"):
         run("replay_events", "--consumer", "tests.replay", "--since", "2026-03-01", "--until",
@@ -274,16 +271,16 @@ def test_replay_refuses_bad_arguments(replayed, args):
 
 
 def test_events_shows_the_latest_oldest_first_one_line_each(author):
-    make_event("post.created", ago=timedelta(minutes=3))
-    second = make_event(
-        "post.published",
+    EventFactory(type="post.created", ago=timedelta(minutes=3))
+    second = EventFactory(
+        type="post.published",
         ago=timedelta(minutes=2),
         actor=author,
         aggregate_id="12",
         request_id="abc-123",
         data={"slug": "hello", "author_id": author.pk},
     )
-    third = make_event("user.login_failed", ago=timedelta(minutes=1), aggregate_type="user")
+    third = EventFactory(type="user.login_failed", ago=timedelta(minutes=1), aggregate_type="user")
 
     lines = run("events", "--limit", "2").splitlines()
 
@@ -300,10 +297,10 @@ def test_events_shows_the_latest_oldest_first_one_line_each(author):
 
 
 def test_events_filters_by_type_and_aggregate():
-    make_event("post.created", aggregate_id="1")
-    make_event("post.updated", aggregate_id="1")
-    make_event("post.updated", aggregate_id="2")
-    make_event("comment.created", aggregate_id="1")
+    EventFactory(type="post.created", aggregate_id="1")
+    EventFactory(type="post.updated", aggregate_id="1")
+    EventFactory(type="post.updated", aggregate_id="2")
+    EventFactory(type="comment.created", aggregate_id="1")
 
     assert len(run("events", "--type", "post.updated").splitlines()) == 2
     lines = run("events", "--aggregate", "post:1").splitlines()
@@ -316,16 +313,16 @@ def test_events_filters_by_type_and_aggregate():
 def test_events_follow_prints_new_events_once(monkeypatch):
     from analytics.management.commands import events as events_command
 
-    make_event("post.created", ago=timedelta(seconds=30))
-    shown = make_event("post.created", ago=timedelta(seconds=10))
+    EventFactory(type="post.created", ago=timedelta(seconds=30))
+    shown = EventFactory(type="post.created", ago=timedelta(seconds=10))
     polls = []
 
     def fake_sleep(seconds):
         polls.append(seconds)
         if len(polls) == 1:
-            make_event("post.deleted", aggregate_id="new")
+            EventFactory(type="post.deleted", aggregate_id="new")
             # Committed late: its time lies before the newest shown event.
-            make_event("post.archived", aggregate_id="late", ago=timedelta(seconds=20))
+            EventFactory(type="post.archived", aggregate_id="late", ago=timedelta(seconds=20))
         elif len(polls) == 3:
             raise KeyboardInterrupt
 

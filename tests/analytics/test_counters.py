@@ -11,8 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client
-from django.utils import timezone
-from django_redis.pool import ConnectionFactory
 
 from analytics import counters
 from analytics.models import ConsumedEvent, PostDailyStats, SiteDailyStats
@@ -21,45 +19,14 @@ from analytics.tasks import flush_view_counts
 from blog.models import Post
 from tasks.models import JobRecord, JobStatus
 from tasks.schedule import BEAT_SCHEDULE, TASK_ROUTES
-from tests.conftest import client_for
 from tests.factories import DraftPostFactory, PostFactory
-
-DEAD_REDIS = "redis://127.0.0.1:1/0"
+from tests.helpers import client_for, post_url, today
 
 
 @pytest.fixture(autouse=True)
 def _redis_counter(settings):
     if not counters.view_counter_enabled():
         pytest.skip("the view counter needs the django-redis cache (REDIS_URL)")
-
-
-@pytest.fixture
-def redis_down(settings):
-    """The cache (and so the counter) on a port where nothing listens."""
-    settings.CACHES = {
-        "default": {
-            **settings.CACHES["default"],
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {
-                **settings.CACHES["default"].get("OPTIONS", {}),
-                "SOCKET_CONNECT_TIMEOUT": 0.2,
-                "SOCKET_TIMEOUT": 0.2,
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
-    }
-    yield
-    pool = ConnectionFactory._pools.pop(DEAD_REDIS, None)
-    if pool is not None:
-        pool.disconnect()
-
-
-def detail(slug):
-    return f"/api/v1/posts/{slug}/"
-
-
-def today():
-    return timezone.now().date()
 
 
 def stored(post):
@@ -109,7 +76,7 @@ def test_concurrent_http_views_are_counted_exactly_after_the_flush(transactional
     def view(_):
         client = Client()
         for _ in range(per_thread):
-            response = client.get(detail(post.slug))
+            response = client.get(post_url(post.slug))
             assert response.status_code == 200
             seen.append(response.json()["view_count"])
 
@@ -179,12 +146,12 @@ def test_the_detail_shows_stored_plus_pending_views(db):
     post = PostFactory()
     client = Client()
     for _ in range(3):
-        client.get(detail(post.slug))
+        client.get(post_url(post.slug))
     view_counts_flush()
     assert stored(post) == 3
 
-    assert client.get(detail(post.slug)).json()["view_count"] == 4
-    assert client.get(detail(post.slug)).json()["view_count"] == 5
+    assert client.get(post_url(post.slug)).json()["view_count"] == 4
+    assert client.get(post_url(post.slug)).json()["view_count"] == 5
     assert stored(post) == 3
     # The list shows the stored count.
     listed = client.get("/api/v1/posts/").json()["results"]
@@ -193,7 +160,7 @@ def test_the_detail_shows_stored_plus_pending_views(db):
 
 def test_drafts_count_no_view(db, author):
     post = DraftPostFactory(author=author)
-    assert client_for(author).get(detail(post.slug)).json()["view_count"] == 0
+    assert client_for(author).get(post_url(post.slug)).json()["view_count"] == 0
     assert counters.view_pending_get(post_id=post.pk, today=today()) == 0
 
 
@@ -282,11 +249,11 @@ def test_with_redis_down_views_are_counted_in_the_database(transactional_db, red
     post = PostFactory()
     client = Client()
 
-    response = client.get(detail(post.slug))
+    response = client.get(post_url(post.slug))
     assert response.status_code == 200
     assert response.json()["view_count"] == 1
     assert stored(post) == 1  # at once, no flush needed
-    assert client.get(detail(post.slug)).json()["view_count"] == 2
+    assert client.get(post_url(post.slug)).json()["view_count"] == 2
 
     threads, per_thread = 4, 10
     run_in_threads(lambda _: [post_view_count(post_id=post.pk) for _ in range(per_thread)], threads)
@@ -304,6 +271,6 @@ def test_without_a_redis_cache_views_are_counted_in_the_database(db, settings):
     post = PostFactory()
 
     assert post_view_count(post_id=post.pk) == "database"
-    assert Client().get(detail(post.slug)).json()["view_count"] == 2
+    assert Client().get(post_url(post.slug)).json()["view_count"] == 2
     assert stored(post) == 2 and daily_views(post) == 2
     assert view_counts_flush() == {"batches": 0, "views": 0}

@@ -32,7 +32,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import User
 from blog.models import Category, Comment, CommentStatus, Post, PostStatus
 from tests import factories
-from tests.conftest import client_for
+from tests.helpers import assert_problem, client_for, ids, slugs
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def world(reader, author, other_author, editor, admin_user):
     archived = factories.PostFactory(author=author, slug="archived", status=PostStatus.ARCHIVED)
     closed = factories.PostFactory(author=author, slug="closed", allow_comments=False)
     for post in (published, draft):
-        post.revisions.create(title=post.title, body=post.body, author=author)
+        factories.RevisionFactory(post=post)
     approved = factories.CommentFactory(post=published, author=reader)
     pending = factories.CommentFactory(post=published, author=reader, status=CommentStatus.PENDING)
     # Written while the post was published; the post went back to draft since.
@@ -217,18 +217,6 @@ def _cells(table):
     return cases
 
 
-def assert_problem(response, status: int, code: str | None = None) -> dict:
-    """The response is an RFC 9457 problem document with the given status and code."""
-    assert response.status_code == status
-    assert response["Content-Type"].startswith("application/problem+json"), response["Content-Type"]
-    body = response.json()
-    assert {"type", "title", "status", "detail", "code"} <= set(body), body
-    assert body["status"] == status
-    assert body["code"] == (code or DEFAULT_CODES[status]), body
-    assert body["title"] and body["detail"]
-    return body
-
-
 def _call(world, method, path, body, role):
     user = world.users[role]
     url = "/api/v1" + path.format(w=world)
@@ -243,7 +231,7 @@ def _check(world, method, path, body, role, status, code):
         f"{response.content[:500]!r}"
     )
     if status >= 400:
-        assert_problem(response, status, code)
+        assert_problem(response, status, code or DEFAULT_CODES[status])
     return response
 
 
@@ -361,20 +349,10 @@ def test_refused_category_writes_change_nothing(world, role):
 # The list endpoints answer 200 to everyone; what they hold is the other half of the matrix.
 
 
-def _slugs(response):
-    assert response.status_code == 200
-    return {item["slug"] for item in response.json()["results"]}
-
-
-def _comment_ids(response):
-    assert response.status_code == 200
-    return {item["id"] for item in response.json()["results"]}
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_public_post_list_shows_only_published_posts(world, role):
-    slugs = _slugs(client_for(world.users[role]).get("/api/v1/posts/"))
-    assert slugs == {"published", "closed"}
+    response = client_for(world.users[role]).get("/api/v1/posts/")
+    assert set(slugs(response)) == {"published", "closed"}
 
 
 # fmt: off
@@ -404,18 +382,18 @@ def test_public_post_list_shows_only_published_posts(world, role):
 # fmt: on
 def test_post_list_by_status_shows_own_posts_or_all_to_editors(world, status, role, expected):
     response = client_for(world.users[role]).get(f"/api/v1/posts/?status={status}")
-    assert _slugs(response) == expected
+    assert set(slugs(response)) == expected
 
 
 @pytest.mark.parametrize("role", ["anon", "author", "other", "editor", "admin"])
 def test_thread_hides_pending_comments_of_others(world, role):
     response = client_for(world.users[role]).get("/api/v1/posts/published/comments/")
-    assert _comment_ids(response) == {world.approved.pk}
+    assert set(ids(response)) == {world.approved.pk}
 
 
 def test_thread_shows_the_reader_their_own_pending_comment(world):
     response = client_for(world.users["reader"]).get("/api/v1/posts/published/comments/")
-    assert _comment_ids(response) == {world.approved.pk, world.pending.pk}
+    assert set(ids(response)) == {world.approved.pk, world.pending.pk}
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
@@ -423,7 +401,7 @@ def test_editors_filter_a_thread_by_status(world, role):
     response = client_for(world.users[role]).get(
         "/api/v1/posts/published/comments/?status=pending"
     )
-    assert _comment_ids(response) == {world.pending.pk}
+    assert set(ids(response)) == {world.pending.pk}
 
 
 @pytest.mark.parametrize("role", ["anon", "author", "other"])
@@ -432,13 +410,13 @@ def test_status_filter_of_a_thread_reveals_nothing_to_others(world, role):
     response = client_for(world.users[role]).get(
         "/api/v1/posts/published/comments/?status=pending"
     )
-    assert _comment_ids(response) == {world.approved.pk}
+    assert set(ids(response)) == {world.approved.pk}
 
 
 @pytest.mark.parametrize("role", ["editor", "admin"])
 def test_moderation_queue_shows_every_comment_to_editors(world, role):
     response = client_for(world.users[role]).get("/api/v1/comments/")
-    assert _comment_ids(response) == {world.approved.pk, world.pending.pk, world.on_draft.pk}
+    assert set(ids(response)) == {world.approved.pk, world.pending.pk, world.on_draft.pk}
 
 
 # --- 401s: what an unauthenticated or badly authenticated caller gets ---------------------

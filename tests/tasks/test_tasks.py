@@ -1,6 +1,6 @@
 """The daily clean-up of job records and reports (`tasks.purge_jobs`)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tasks.models import JobRecord, JobStatus, Report
 from tasks.tasks import purge_jobs
+from tests.factories import JobRecordFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +22,14 @@ def aged(model, obj, days: int):
 def test_finished_jobs_and_reports_past_retention_are_deleted(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.JOB_RETENTION_DAYS = settings.REPORT_RETENTION_DAYS = 30
-    old_done = aged(JobRecord, JobRecord.objects.create(name="x", status=JobStatus.COMPLETED), 31)
-    old_failed = aged(JobRecord, JobRecord.objects.create(name="x", status=JobStatus.FAILED), 40)
-    old_pending = aged(JobRecord, JobRecord.objects.create(name="x"), 40)
-    recent = aged(JobRecord, JobRecord.objects.create(name="x", status=JobStatus.COMPLETED), 29)
-    old_report = Report.objects.create(
-        kind="users", format="csv", start=date.today(), end=date.today()
-    )
+    old_done = aged(JobRecord, JobRecordFactory(name="x", status=JobStatus.COMPLETED), 31)
+    old_failed = aged(JobRecord, JobRecordFactory(name="x", status=JobStatus.FAILED), 40)
+    old_pending = aged(JobRecord, JobRecordFactory(name="x"), 40)
+    recent = aged(JobRecord, JobRecordFactory(name="x", status=JobStatus.COMPLETED), 29)
+    old_report = ReportFactory()
     old_report.file.save("old.csv", ContentFile(b"a,b\n"))
     aged(Report, old_report, 31)
-    new_report = Report.objects.create(
-        kind="users", format="csv", start=date.today(), end=date.today()
-    )
+    new_report = ReportFactory()
     file_name = old_report.file.name
     assert default_storage.exists(file_name)
 

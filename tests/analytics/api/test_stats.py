@@ -1,27 +1,27 @@
 """`GET /api/v1/admin/stats/` and `GET /api/v1/posts/{slug}/stats/`: shapes, numbers,
 permissions."""
 
-import uuid
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from accounts.models import Role
-from analytics.models import Event, PostDailyStats
 from analytics.services import post_view_count
 from blog.models import CommentStatus, PostStatus
-from tasks.models import JobRecord, JobStatus
-from tests.conftest import client_for
+from tasks.models import JobStatus
 from tests.factories import (
     AuthorFactory,
     CommentFactory,
     DraftPostFactory,
+    EventFactory,
+    JobRecordFactory,
+    PostDailyStatsFactory,
     PostFactory,
     ReaderFactory,
     UserFactory,
 )
+from tests.helpers import client_for, today
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +30,6 @@ ADMIN_STATS = "/api/v1/admin/stats/"
 
 def post_stats_url(slug):
     return f"/api/v1/posts/{slug}/stats/"
-
-
-def today():
-    return timezone.now().astimezone(UTC).date()
-
-
-def _event(event_type, hours_ago):
-    return Event.objects.create(
-        id=uuid.uuid4(),
-        type=event_type,
-        occurred_at=timezone.now() - timedelta(hours=hours_ago),
-        aggregate_type=event_type.split(".")[0],
-        aggregate_id="1",
-    )
 
 
 # --- admin stats -----------------------------------------------------------------------
@@ -74,15 +60,15 @@ def test_admin_stats_shape_and_numbers(editor):
     CommentFactory.create_batch(2, post=published, author=commenter)
     CommentFactory(post=published, author=commenter, status=CommentStatus.SPAM)
     # Events: two recent, one old.
-    _event("post.created", 1)
-    _event("post.created", 2)
-    _event("user.registered", 48)
+    EventFactory(type="post.created", ago=timedelta(hours=1))
+    EventFactory(type="post.created", ago=timedelta(hours=2))
+    EventFactory(type="user.registered", ago=timedelta(hours=48))
     # Jobs.
-    JobRecord.objects.create(name="x", queue="low", status=JobStatus.COMPLETED)
-    JobRecord.objects.create(name="y", queue="critical", status=JobStatus.FAILED)
-    JobRecord.objects.create(name="z", queue="low", status=JobStatus.PENDING)
+    JobRecordFactory(name="x", queue="low", status=JobStatus.COMPLETED)
+    JobRecordFactory(name="y", queue="critical", status=JobStatus.FAILED)
+    JobRecordFactory(name="z", queue="low", status=JobStatus.PENDING)
     # Trending: the published post's views.
-    PostDailyStats.objects.create(post=published, date=today(), views=7, comments=2)
+    PostDailyStatsFactory(post=published, date=today(), views=7, comments=2)
 
     response = client_for(editor).get(ADMIN_STATS)
     assert response.status_code == 200
@@ -149,10 +135,10 @@ def test_admin_stats_of_an_empty_site(editor_client):
 
 def test_post_stats_come_from_the_rolled_up_daily_stats(author):
     post = PostFactory(author=author, view_count=40, comment_count=3)
-    PostDailyStats.objects.create(post=post, date=today(), views=10, comments=2)
-    PostDailyStats.objects.create(post=post, date=today() - timedelta(days=3), views=30)
-    PostDailyStats.objects.create(post=post, date=today() - timedelta(days=5))  # empty
-    PostDailyStats.objects.create(post=post, date=today() - timedelta(days=40), views=99)
+    PostDailyStatsFactory(post=post, date=today(), views=10, comments=2)
+    PostDailyStatsFactory(post=post, date=today() - timedelta(days=3), views=30)
+    PostDailyStatsFactory(post=post, date=today() - timedelta(days=5))  # empty
+    PostDailyStatsFactory(post=post, date=today() - timedelta(days=40), views=99)
     # A comment the roll-up has not seen yet: the daily numbers don't have it.
     CommentFactory(post=post)
 

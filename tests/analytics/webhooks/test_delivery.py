@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from analytics.consumers import event_consume
@@ -34,7 +33,8 @@ from config.celery import app as celery_app
 from config.errors import InvalidInput
 from config.events.bus import publish
 from tasks.models import JobRecord
-from tests.conftest import client_for
+from tests.factories import WebhookAttemptFactory, WebhookDeliveryFactory
+from tests.helpers import client_for, dead_port, web_client
 
 pytestmark = pytest.mark.django_db
 
@@ -280,12 +280,7 @@ def test_timeout_is_retried(receiver, django_capture_on_commit_callbacks):
 
 def test_unreachable_receiver_is_retried_then_failed(django_capture_on_commit_callbacks):
     # A port nobody listens on: connection refused on every try.
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subscription = subscribe(f"http://127.0.0.1:{port}/")
+    subscription = subscribe(f"http://127.0.0.1:{dead_port()}/")
 
     consume(emit(), django_capture_on_commit_callbacks)
 
@@ -446,7 +441,7 @@ def test_deliveries_whose_job_was_lost_are_queued_again(receiver):
         webhook_deliveries_create(event=event)
     long_ago = timezone.now() - timedelta(hours=3)
     subscription.deliveries.exclude(event=recent).update(created_at=long_ago)
-    attempt = WebhookAttempt.objects.create(
+    attempt = WebhookAttemptFactory(
         delivery=subscription.deliveries.get(event=tried), error="HTTP 503"
     )
     WebhookAttempt.objects.filter(pk=attempt.pk).update(
@@ -642,9 +637,7 @@ def test_deliveries_list_and_redeliver(admin_user, receiver, django_capture_on_c
 @pytest.mark.parametrize("role", [None, "reader", "author", "editor"])
 def test_only_admins_manage_webhooks(role, request, receiver):
     subscription = subscribe(receiver.url)
-    delivery = WebhookDelivery.objects.create(
-        subscription=subscription, event=emit(), event_type="post.updated"
-    )
+    delivery = WebhookDeliveryFactory(subscription=subscription, event=emit())
     user = request.getfixturevalue(role) if role else None
     client = client_for(user)
     detail = f"{WEBHOOKS}{subscription.pk}/"
@@ -679,8 +672,7 @@ def test_admin_pages_show_webhooks_to_admins_only(
     delivery = subscription.deliveries.get()
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 2
 
-    admin_client = Client()
-    admin_client.force_login(admin_user)
+    admin_client = web_client(admin_user)
     pages = [
         "/admin/analytics/webhooksubscription/",
         f"/admin/analytics/webhooksubscription/{subscription.pk}/change/",
@@ -710,7 +702,6 @@ def test_admin_pages_show_webhooks_to_admins_only(
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 3
 
-    editor_client = Client()
-    editor_client.force_login(editor)
+    editor_client = web_client(editor)
     for page in pages:
         assert editor_client.get(page).status_code == 403, page

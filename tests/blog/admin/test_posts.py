@@ -1,50 +1,24 @@
-"""The Django admin for editors: access by role, and writes through the blog's services."""
+"""Posts in the Django admin: adding and changing them through the blog's services, the
+bulk actions, revisions. (Access by role: test_access.py.)"""
 
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
-from django.test import Client
 from django.utils import timezone
 
-from blog.models import Category, Comment, CommentStatus, Post, PostStatus
-from blog.services import comments as comment_services
+from accounts.models import User
+from blog.models import Post, PostStatus
 from blog.services import posts as post_services
 from tests.factories import (
     AuthorFactory,
     CategoryFactory,
-    CommentFactory,
     DraftPostFactory,
     PostFactory,
-    ReaderFactory,
-    TagFactory,
 )
+from tests.helpers import admin_action, admin_messages, web_client
 
 pytestmark = pytest.mark.django_db
-
-CONTENT_CHANGELISTS = [
-    "/admin/blog/post/",
-    "/admin/blog/comment/",
-    "/admin/blog/category/",
-    "/admin/blog/tag/",
-]
-
-
-def login(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def editor_web(editor):
-    return login(editor)
-
-
-@pytest.fixture
-def admin_web(admin_user):
-    return login(admin_user)
 
 
 def _management_data(response):
@@ -74,83 +48,6 @@ def _post_form_data(response, **overrides):
     data.update(_management_data(response))
     data.update(overrides)
     return data
-
-
-def _messages(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-# --- access by role ---------------------------------------------------------------------
-
-
-def test_editor_sees_the_admin_index(editor_web):
-    response = editor_web.get("/admin/")
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "/admin/blog/post/" in content
-    assert "/admin/blog/comment/" in content
-    assert "/admin/accounts/user/" not in content
-
-
-@pytest.mark.parametrize("path", CONTENT_CHANGELISTS)
-def test_editor_sees_content_changelists(editor_web, path):
-    PostFactory()
-    CommentFactory()
-    CategoryFactory()
-    TagFactory()
-    assert editor_web.get(path).status_code == 200
-
-
-@pytest.mark.parametrize(
-    "path", ["/admin/accounts/user/", "/admin/accounts/user/add/", "/admin/accounts/"]
-)
-def test_editor_may_not_manage_users(editor_web, path):
-    assert editor_web.get(path).status_code in (403, 404)
-
-
-def test_editor_gets_403_on_users_changelist(editor_web):
-    assert editor_web.get("/admin/accounts/user/").status_code == 403
-
-
-def test_editor_may_not_open_a_user(editor_web, reader):
-    assert editor_web.get(f"/admin/accounts/user/{reader.pk}/change/").status_code == 403
-
-
-def test_admin_sees_users(admin_web, reader):
-    response = admin_web.get("/admin/accounts/user/")
-    assert response.status_code == 200
-    assert reader.username in response.content.decode()
-    assert admin_web.get(f"/admin/accounts/user/{reader.pk}/change/").status_code == 200
-    assert "/admin/accounts/user/" in admin_web.get("/admin/").content.decode()
-
-
-@pytest.mark.parametrize("path", CONTENT_CHANGELISTS)
-def test_admin_sees_content_changelists(admin_web, path):
-    assert admin_web.get(path).status_code == 200
-
-
-@pytest.mark.parametrize("path", ["/admin/", "/admin/blog/post/", "/admin/accounts/user/"])
-def test_reader_without_staff_is_redirected_to_login(reader, path):
-    assert reader.is_staff is False
-    response = login(reader).get(path)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
-
-
-def test_anonymous_is_redirected_to_login():
-    response = Client().get("/admin/blog/post/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
-
-
-def test_staff_flag_without_editor_role_grants_no_content(db):
-    # Roles, not the staff flag alone, decide: a staff author manages nothing here.
-    author = AuthorFactory(is_staff=True)
-    client = login(author)
-    index = client.get("/admin/")
-    assert index.status_code == 200
-    assert "/admin/blog/post/" not in index.content.decode()
-    assert client.get("/admin/blog/post/").status_code == 403
 
 
 # --- posts: add and change through the services -----------------------------------------
@@ -286,17 +183,10 @@ def test_deleting_a_post_in_the_admin(editor_web):
 # --- posts: bulk actions ----------------------------------------------------------------
 
 
-def _action(client, path, action, objects):
-    return client.post(
-        path,
-        {"action": action, ACTION_CHECKBOX_NAME: [str(o.pk) for o in objects], "index": "0"},
-    )
-
-
 def test_bulk_publish_publishes_drafts(editor_web):
     drafts = [DraftPostFactory(), DraftPostFactory()]
     untouched = DraftPostFactory()
-    response = _action(editor_web, "/admin/blog/post/", "post_publish", drafts)
+    response = admin_action(editor_web, "/admin/blog/post/", "post_publish", drafts)
     assert response.status_code == 302
     for post in drafts:
         post.refresh_from_db()
@@ -309,7 +199,7 @@ def test_bulk_publish_publishes_drafts(editor_web):
 def test_bulk_publish_schedules_posts_with_a_future_publish_at(editor_web):
     later = timezone.now() + timedelta(days=2)
     post = DraftPostFactory(publish_at=later)
-    _action(editor_web, "/admin/blog/post/", "post_publish", [post])
+    admin_action(editor_web, "/admin/blog/post/", "post_publish", [post])
     post.refresh_from_db()
     assert post.status == PostStatus.SCHEDULED
     assert post.published_at is None
@@ -317,7 +207,7 @@ def test_bulk_publish_schedules_posts_with_a_future_publish_at(editor_web):
 
 def test_bulk_archive_archives(editor_web):
     posts = [PostFactory(), DraftPostFactory()]
-    response = _action(editor_web, "/admin/blog/post/", "post_archive", posts)
+    response = admin_action(editor_web, "/admin/blog/post/", "post_archive", posts)
     assert response.status_code == 302
     for post in posts:
         post.refresh_from_db()
@@ -326,7 +216,7 @@ def test_bulk_archive_archives(editor_web):
 
 def test_bulk_unpublish_returns_posts_to_draft(editor_web):
     post = PostFactory()
-    _action(editor_web, "/admin/blog/post/", "post_unpublish", [post])
+    admin_action(editor_web, "/admin/blog/post/", "post_unpublish", [post])
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
     assert post.published_at is None
@@ -335,168 +225,25 @@ def test_bulk_unpublish_returns_posts_to_draft(editor_web):
 def test_bulk_action_reports_posts_it_could_not_change(editor_web):
     published = PostFactory()
     draft = DraftPostFactory()
-    response = _action(editor_web, "/admin/blog/post/", "post_publish", [published, draft])
+    response = admin_action(editor_web, "/admin/blog/post/", "post_publish", [published, draft])
     assert response.status_code == 302
     draft.refresh_from_db()
     published.refresh_from_db()
     assert draft.status == PostStatus.PUBLISHED
     assert published.status == PostStatus.PUBLISHED
-    messages = _messages(response)
+    messages = admin_messages(response)
     assert "1 post(s) updated." in messages
     assert any(published.slug in m for m in messages)
 
 
-# --- comments: moderation ---------------------------------------------------------------
-
-
-@pytest.fixture
-def post_with_comments():
-    post = PostFactory()
-    readers = [ReaderFactory() for _ in range(3)]
-    comments = [
-        comment_services.comment_create(post=post, author=reader, body=f"Comment {i}")
-        for i, reader in enumerate(readers)
-    ]
-    post.refresh_from_db()
-    assert post.comment_count == 3
-    return post, comments
-
-
-def test_bulk_mark_spam_updates_statuses_and_comment_count(editor_web, post_with_comments):
-    post, comments = post_with_comments
-    response = _action(editor_web, "/admin/blog/comment/", "mark_spam", comments[:2])
-    assert response.status_code == 302
-    statuses = dict(Comment.objects.values_list("pk", "status"))
-    assert statuses[comments[0].pk] == CommentStatus.SPAM
-    assert statuses[comments[1].pk] == CommentStatus.SPAM
-    assert statuses[comments[2].pk] == CommentStatus.APPROVED
-    post.refresh_from_db()
-    assert post.comment_count == 1
-    assert "2 comment(s) marked spam." in _messages(response)
-
-
-@pytest.mark.parametrize(
-    ("action", "status"),
-    [
-        ("mark_rejected", CommentStatus.REJECTED),
-        ("mark_pending", CommentStatus.PENDING),
-        ("mark_spam", CommentStatus.SPAM),
-    ],
-)
-def test_every_moderation_action_hides_comments(editor_web, post_with_comments, action, status):
-    post, comments = post_with_comments
-    _action(editor_web, "/admin/blog/comment/", action, comments)
-    assert set(Comment.objects.values_list("status", flat=True)) == {status}
-    post.refresh_from_db()
-    assert post.comment_count == 0
-
-
-def test_bulk_approve_counts_comments_again(editor_web):
-    post = PostFactory()
-    pending = [CommentFactory(post=post, status=CommentStatus.PENDING) for _ in range(2)]
-    spam = CommentFactory(post=post, status=CommentStatus.SPAM)
-    response = _action(editor_web, "/admin/blog/comment/", "mark_approved", [*pending, spam])
-    assert response.status_code == 302
-    assert set(Comment.objects.values_list("status", flat=True)) == {CommentStatus.APPROVED}
-    post.refresh_from_db()
-    assert post.comment_count == 3
-
-
-def test_moderation_across_posts_updates_each_count(editor_web):
-    first, second = PostFactory(), PostFactory()
-    comments = [
-        CommentFactory(post=first, status=CommentStatus.PENDING),
-        CommentFactory(post=second, status=CommentStatus.PENDING),
-        CommentFactory(post=second, status=CommentStatus.PENDING),
-    ]
-    _action(editor_web, "/admin/blog/comment/", "mark_approved", comments)
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert (first.comment_count, second.comment_count) == (1, 2)
-
-
-def test_pending_queue_filter(editor_web):
-    CommentFactory(body="Held for review", status=CommentStatus.PENDING)
-    CommentFactory(body="Already fine", status=CommentStatus.APPROVED)
-    response = editor_web.get("/admin/blog/comment/", {"queue": "pending"})
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "Held for review" in content
-    assert "Already fine" not in content
-
-
-def test_comment_cannot_be_added_in_the_admin(editor_web):
-    assert editor_web.get("/admin/blog/comment/add/").status_code == 403
-
-
-def test_editing_a_comment_body_in_the_admin(editor_web):
-    comment = CommentFactory(body="Original")
-    url = f"/admin/blog/comment/{comment.pk}/change/"
-    assert editor_web.get(url).status_code == 200
-    response = editor_web.post(url, {"body": "Edited by an editor"})
-    assert response.status_code == 302
-    comment.refresh_from_db()
-    assert comment.body == "Edited by an editor"
-
-
-# --- categories -------------------------------------------------------------------------
-
-
-def test_adding_a_category_in_the_admin(editor_web):
-    response = editor_web.post(
-        "/admin/blog/category/add/", {"name": "Deep Dives", "slug": "", "description": "Long."}
-    )
-    assert response.status_code == 302
-    category = Category.objects.get(name="Deep Dives")
-    assert category.slug == "deep-dives"
-
-
-def test_duplicate_category_name_is_refused(editor_web):
-    CategoryFactory(name="News", slug="news")
-    response = editor_web.post(
-        "/admin/blog/category/add/", {"name": "News", "slug": "news-2", "description": ""}
-    )
-    assert response.status_code == 200
-    assert Category.objects.filter(name="News").count() == 1
-
-
-def test_deleting_a_category_keeps_its_posts(editor_web):
-    category = CategoryFactory()
-    posts = [PostFactory(category=category), DraftPostFactory(category=category)]
-    url = f"/admin/blog/category/{category.pk}/delete/"
-    assert editor_web.get(url).status_code == 200
-    response = editor_web.post(url, {"post": "yes"})
-    assert response.status_code == 302
-    assert not Category.objects.filter(pk=category.pk).exists()
-    for post in posts:
-        post.refresh_from_db()
-        assert post.category is None
-
-
-def test_bulk_deleting_categories_keeps_their_posts(editor_web):
-    categories = [CategoryFactory(), CategoryFactory()]
-    post = PostFactory(category=categories[0])
-    response = editor_web.post(
-        "/admin/blog/category/",
-        {
-            "action": "delete_selected",
-            ACTION_CHECKBOX_NAME: [str(c.pk) for c in categories],
-            "post": "yes",
-        },
-    )
-    assert response.status_code == 302
-    assert not Category.objects.exists()
-    post.refresh_from_db()
-    assert post.category is None
+# --- superusers and the revisions inline ------------------------------------------------
 
 
 def test_superuser_can_add_and_edit_posts(db):
     # A superuser (manage.py createsuperuser) sees the revisions inline through Django's
     # permissions too; saving must work with it on the page.
-    from accounts.models import User
-
     superuser = User.objects.create_superuser("root", "root@example.com", "x-Strong-pass-42")
-    client = login(superuser)
+    client = web_client(superuser)
     add_page = client.get("/admin/blog/post/add/")
     data = _post_form_data(add_page, title="By root", body="Root's body.")
     assert client.post("/admin/blog/post/add/", data).status_code == 302
@@ -529,66 +276,45 @@ def test_revisions_cannot_be_edited_through_the_change_form(editor_web):
     assert (revision.title, revision.body) == ("Kept", "Body")
 
 
-def test_category_with_explicit_slug_and_stable_slug_on_change(editor_web):
-    response = editor_web.post(
-        "/admin/blog/category/add/", {"name": "How-tos", "slug": "howto", "description": ""}
+# --- the admin's bulk actions for posts ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "start", "unchangeable", "event_type"),
+    [
+        ("post_publish", PostStatus.DRAFT, PostStatus.PUBLISHED, "post.published"),
+        ("post_unpublish", PostStatus.PUBLISHED, PostStatus.DRAFT, "post.unpublished"),
+        ("post_archive", PostStatus.PUBLISHED, PostStatus.ARCHIVED, "post.archived"),
+    ],
+)
+def test_admin_post_action_records_one_event_per_changed_post(
+    admin_web, admin_user, events, action, start, unchangeable, event_type
+):
+    posts = [PostFactory(status=start, published_at=None) for _ in range(2)]
+    # One the action refuses (a conflict): it must record nothing.
+    refused = PostFactory(status=unchangeable)
+    selected = [p.pk for p in posts] + [refused.pk]
+
+    response = admin_web.post(
+        "/admin/blog/post/", {"action": action, ACTION_CHECKBOX_NAME: selected}
     )
     assert response.status_code == 302
-    category = Category.objects.get(slug="howto")
-    url = f"/admin/blog/category/{category.pk}/change/"
-    assert editor_web.get(url).status_code == 200
-    response = editor_web.post(url, {"name": "How-to guides", "slug": "ignored", "description": ""})
-    assert response.status_code == 302
-    category.refresh_from_db()
-    assert (category.name, category.slug) == ("How-to guides", "howto")
+
+    new = events.new()
+    assert [e.type for e in new] == [event_type, event_type]
+    assert {e.aggregate_id for e in new} == {str(p.pk) for p in posts}
+    assert all(e.actor_id == admin_user.pk for e in new)
 
 
-# --- tags: through the services, with their events ------------------------------------------
-
-
-def test_tag_admin_adds_renames_and_deletes_through_the_services(editor_web):
-    from analytics.models import Event
-    from blog.models import Tag
-
-    response = editor_web.post("/admin/blog/tag/add/", {"name": "Python", "slug": "python"})
-    assert response.status_code == 302
-    tag = Tag.objects.get(slug="python")
-    post = post_services.post_create(
-        author=AuthorFactory(), title="T", body="b", tags=["python"], status="published"
-    )
-
-    response = editor_web.post(
-        f"/admin/blog/tag/{tag.pk}/change/", {"name": "Python 3", "slug": "python"}
+def test_admin_bulk_delete_of_posts_records_one_event_per_post(admin_web, events):
+    posts = PostFactory.create_batch(2)
+    response = admin_web.post(
+        "/admin/blog/post/",
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [p.pk for p in posts], "post": "yes"},
     )
     assert response.status_code == 302
-    assert Tag.objects.get(pk=tag.pk).name == "Python 3"
+    assert not Post.objects.filter(pk__in=[p.pk for p in posts]).exists()
 
-    response = editor_web.post(f"/admin/blog/tag/{tag.pk}/delete/", {"post": "yes"})
-    assert response.status_code == 302
-    assert not Tag.objects.filter(pk=tag.pk).exists()
-    assert list(post.tags.all()) == []
-
-    events = Event.objects.filter(aggregate_type="tag", aggregate_id=str(tag.pk))
-    assert list(events.order_by("occurred_at").values_list("type", "data")) == [
-        ("tag.created", {"slug": "python"}),
-        ("tag.updated", {"slug": "python", "fields": ["name"]}),
-        ("tag.deleted", {"slug": "python"}),
-    ]
-
-
-def test_tag_admin_bulk_delete_goes_through_the_service(editor_web):
-    from analytics.models import Event
-
-    tags = [TagFactory(), TagFactory()]
-    response = _action(editor_web, "/admin/blog/tag/", "delete_selected", tags)
-    assert response.status_code == 200  # the confirmation page
-    response = editor_web.post(
-        "/admin/blog/tag/",
-        {
-            "action": "delete_selected",
-            ACTION_CHECKBOX_NAME: [str(t.pk) for t in tags],
-            "post": "yes",
-        },
-    )
-    assert response.status_code == 302
-    assert Event.objects.filter(type="tag.deleted").count() == 2
+    new = events.new()
+    assert [e.type for e in new] == ["post.deleted", "post.deleted"]
+    assert {(e.aggregate_id, e.data["slug"]) for e in new} == {(str(p.pk), p.slug) for p in posts}

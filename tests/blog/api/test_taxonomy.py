@@ -4,31 +4,13 @@ import pytest
 
 from blog.models import Category, Post, PostStatus, Tag
 from tests import factories
-from tests.conftest import client_for
+from tests.helpers import assert_problem, client_for, results, slugs
 
 pytestmark = pytest.mark.django_db
 
 CATEGORIES = "/api/v1/categories/"
 TAGS = "/api/v1/tags/"
 CATEGORY_FIELDS = {"id", "slug", "name", "description", "post_count"}
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
-
-
-def results(response):
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
-
-
-def slugs(response):
-    return [item["slug"] for item in results(response)]
 
 
 def posts_in(category=None, tags=(), published=0, draft=0, scheduled=0, archived=0):

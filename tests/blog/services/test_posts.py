@@ -1,29 +1,25 @@
 """The post services: lifecycle, slugs, revisions, sanitized rendering, tags, If-Match,
 the scheduler's `post_publish_due`, and the stored search vector (PostgreSQL)."""
 
-import re
-import threading
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from blog.models import Post, PostStatus, Revision, Tag
-from blog.rendering import render_markdown
 from blog.selectors.posts import post_etag, post_list
 from blog.services.posts import (
     post_archive,
     post_create,
     post_delete,
     post_publish,
-    post_publish_due,
     post_unpublish,
     post_update,
 )
 from config.errors import ConflictError, InvalidInput, PermissionDeniedError, PreconditionFailed
-from tests.factories import CategoryFactory, DraftPostFactory, PostFactory, TagFactory
+from tests.blog.xss import XSS_PAYLOADS, assert_safe_html
+from tests.factories import CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -413,95 +409,6 @@ def test_delete(author):
     assert Tag.objects.filter(slug="python").exists()
 
 
-# --- the scheduler -------------------------------------------------------------------------
-
-
-def test_publish_due_publishes_due_posts_once_and_leaves_future_ones(author):
-    now = timezone.now()
-    due_earlier = DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now - timedelta(hours=2))
-    due_now = DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now)
-    future = DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now + timedelta(minutes=1))
-    draft_in_past = DraftPostFactory(publish_at=now - timedelta(days=1))
-    published = PostFactory(publish_at=now - timedelta(days=1), published_at=now)
-
-    assert post_publish_due(now=now) == [due_earlier.pk, due_now.pk]
-    assert post_publish_due(now=now) == []
-
-    for post, when in ((due_earlier, due_earlier.publish_at), (due_now, due_now.publish_at)):
-        post = _reload(post)
-        assert post.status == PostStatus.PUBLISHED
-        assert post.published_at == when
-    assert _reload(future).status == PostStatus.SCHEDULED
-    assert _reload(future).published_at is None
-    assert _reload(draft_in_past).status == PostStatus.DRAFT
-    assert _reload(published).published_at == published.published_at
-
-    # Its time comes later: a later run publishes it, once.
-    later = now + timedelta(minutes=5)
-    assert post_publish_due(now=later) == [future.pk]
-    assert post_publish_due(now=later) == []
-
-
-def test_publish_due_defaults_to_the_current_time(author):
-    post = _create(
-        author, status=PostStatus.PUBLISHED, publish_at=timezone.now() + timedelta(days=1)
-    )
-    assert post_publish_due() == []
-    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
-    assert post_publish_due() == [post.pk]
-    assert _reload(post).status == PostStatus.PUBLISHED
-
-
-def test_publish_due_works_through_more_than_one_batch():
-    now = timezone.now()
-    posts = [
-        DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now - timedelta(minutes=i))
-        for i in range(7)
-    ]
-    published = post_publish_due(now=now, batch_size=3)
-    assert sorted(published) == sorted(p.pk for p in posts)
-    assert len(published) == 7
-    assert not Post.objects.filter(status=PostStatus.SCHEDULED).exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_publish_due_skips_a_post_locked_by_a_concurrent_scheduler():
-    """Two schedulers at once never publish a post twice: a row another one holds is
-    skipped (SKIP LOCKED), and published by whoever holds it."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
-    now = timezone.now()
-    locked = DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now - timedelta(minutes=2))
-    free = DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now - timedelta(minutes=1))
-    holding, release = threading.Event(), threading.Event()
-    errors = []
-
-    def hold_lock():
-        try:
-            with transaction.atomic():
-                list(Post.objects.select_for_update().filter(pk=locked.pk))
-                holding.set()
-                release.wait(timeout=30)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            holding.set()
-            connection.close()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert holding.wait(timeout=30)
-        assert post_publish_due(now=now) == [free.pk]
-    finally:
-        release.set()
-        thread.join(timeout=30)
-    assert not errors
-    assert _reload(locked).status == PostStatus.SCHEDULED
-    assert post_publish_due(now=now) == [locked.pk]
-    assert post_publish_due(now=now) == []
-
-
 # --- tags ----------------------------------------------------------------------------------
 
 
@@ -528,210 +435,6 @@ def test_a_tag_without_letters_is_invalid(author, bad):
     with pytest.raises(InvalidInput) as excinfo:
         _create(author, tags=["ok", bad])
     assert "tags" in excinfo.value.fields
-
-
-# --- sanitization --------------------------------------------------------------------------
-
-# Payloads from the OWASP XSS Filter Evasion Cheat Sheet, as raw HTML in Markdown and as
-# Markdown links and images.
-XSS_PAYLOADS = [
-    "<script>alert('XSS')</script>",
-    '<SCRIPT SRC="https://xss.rocks/xss.js"></SCRIPT>',
-    '<SCRIPT/XSS SRC="http://xss.rocks/xss.js"></SCRIPT>',
-    '<<SCRIPT>alert("XSS");//\\<</SCRIPT>',
-    "<SCRIPT SRC=http://xss.rocks/xss.js?< B >",
-    '</TITLE><SCRIPT>alert("XSS");</SCRIPT>',
-    '<IMG """><SCRIPT>alert("XSS")</SCRIPT>">',
-    "<IMG SRC=\"javascript:alert('XSS');\">",
-    "<IMG SRC=javascript:alert('XSS')>",
-    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
-    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
-    "<IMG SRC=javascript:alert(String.fromCharCode(88,83,83))>",
-    "<IMG SRC=# onmouseover=\"alert('xxs')\">",
-    "<IMG SRC= onmouseover=\"alert('xxs')\">",
-    "<IMG onmouseover=\"alert('xxs')\">",
-    '<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>',
-    '<img src=x onerror="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114'
-    "&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116"
-    '&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041">',
-    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;"
-    "&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
-    "<IMG SRC=&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105"
-    "&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040"
-    "&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041>",
-    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72"
-    "&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",
-    "<IMG SRC=\"jav\tascript:alert('XSS');\">",
-    "<IMG SRC=\"jav&#x09;ascript:alert('XSS');\">",
-    "<IMG SRC=\"jav&#x0A;ascript:alert('XSS');\">",
-    "<IMG SRC=\"jav&#x0D;ascript:alert('XSS');\">",
-    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
-    "<IMG SRC=\"java\0script:alert('XSS');\">",
-    "<IMG DYNSRC=\"javascript:alert('XSS')\">",
-    "<IMG LOWSRC=\"javascript:alert('XSS')\">",
-    "<IMG STYLE=\"xss:expr/*XSS*/ession(alert('XSS'))\">",
-    '<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert("XSS")>',
-    "<BODY ONLOAD=alert('XSS')>",
-    "<BODY BACKGROUND=\"javascript:alert('XSS')\">",
-    "<BGSOUND SRC=\"javascript:alert('XSS');\">",
-    '<LINK REL="stylesheet" HREF="javascript:alert(\'XSS\');">',
-    "<STYLE>@import'http://xss.rocks/xss.css';</STYLE>",
-    "<STYLE>li {list-style-image: url(\"javascript:alert('XSS')\");}</STYLE><UL><LI>XSS</br>",
-    '<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert(\'XSS\');">',
-    '<META HTTP-EQUIV="refresh" CONTENT="0;url=data:text/html base64,'
-    'PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K">',
-    "<IFRAME SRC=\"javascript:alert('XSS');\"></IFRAME>",
-    '<IFRAME SRC=# onmouseover="alert(document.cookie)"></IFRAME>',
-    "<iframe src=http://xss.rocks/scriptlet.html <",
-    "<FRAMESET><FRAME SRC=\"javascript:alert('XSS');\"></FRAMESET>",
-    "<TABLE BACKGROUND=\"javascript:alert('XSS')\"><TR><TD>x</TD></TR></TABLE>",
-    "<TABLE><TD BACKGROUND=\"javascript:alert('XSS')\">x</TD></TABLE>",
-    "<DIV STYLE=\"background-image: url(javascript:alert('XSS'))\">x</DIV>",
-    "<DIV STYLE=\"width: expression(alert('XSS'));\">x</DIV>",
-    '<INPUT TYPE="IMAGE" SRC="javascript:alert(\'XSS\');">',
-    "<BASE HREF=\"javascript:alert('XSS');//\">",
-    '<OBJECT TYPE="text/x-scriptlet" DATA="http://xss.rocks/scriptlet.html"></OBJECT>',
-    '<EMBED SRC="data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDA'
-    'vc3ZnIj48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+" type="image/svg+xml" '
-    'AllowScriptAccess="always"></EMBED>',
-    "<svg/onload=alert('XSS')>",
-    "<svg><script>alert(1)</script></svg>",
-    '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">XSS</text></a></svg>',
-    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
-    "<details open ontoggle=alert(1)>x</details>",
-    '<form action="javascript:alert(1)"><button>x</button></form>',
-    '<a onmouseover="alert(document.cookie)">xxs link</a>',
-    "<a href=\"javascript:alert('XSS')\">x</a>",
-    '<a href="JaVaScRiPt:alert(1)">x</a>',
-    '<a href=" javascript:alert(1)">x</a>',
-    '<a href="&#x6A;avascript:alert(1)">x</a>',
-    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
-    '<a href="javascript&colon;alert(1)">x</a>',
-    '<a href="vbscript:msgbox(1)">x</a>',
-    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
-    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
-    '<img src="x" onerror=alert(1)//',
-    "<x onclick=alert(1)>click</x>",
-    '<span onclick="alert(1)" class="ok">x</span>',
-    '<p style="color:red" onmouseover="alert(1)">x</p>',
-    "<!--<script>alert(1)</script>-->",
-    "[click](javascript:alert(1))",
-    "[click](JaVaScRiPt:alert(1))",
-    "[click](  javascript:alert(1)  )",
-    "[click](&#106;avascript:alert(1))",
-    "[click](javascript&#58;alert(1))",
-    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "[click](vbscript:msgbox(1))",
-    "![img](javascript:alert(1))",
-    '![img](x" onerror="alert(1))',
-    "![img](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
-    "[click][1]\n\n[1]: javascript:alert(1)",
-    "<javascript:alert(1)>",
-    '[click](https://example.com "title" onclick="alert(1)")',
-]
-
-_FORBIDDEN_TAGS = {
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "svg", "math",
-    "link", "meta", "base", "form", "input", "button", "body", "bgsound", "details", "x",
-    "title",
-}  # fmt: skip
-_URL_ATTRIBUTES = {"href", "src", "lowsrc", "dynsrc", "background", "action", "data", "xlink:href"}
-_SAFE_SCHEMES = {"http", "https", "mailto"}
-_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
-
-
-def _url_scheme(value: str) -> str | None:
-    """The scheme a browser's URL parser (WHATWG) finds in an attribute value whose
-    entities are already decoded: it strips leading and trailing controls and spaces and
-    removes tabs and newlines anywhere; no scheme means a relative URL."""
-    url = re.sub(r"[\t\n\r]", "", value.strip("".join(map(chr, range(0x21)))))
-    match = _SCHEME.match(url)
-    return match.group(1).lower() if match else None
-
-
-class _Collector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.elements = []
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, attrs))
-
-    handle_startendtag = handle_starttag
-
-
-def assert_safe_html(html: str) -> None:
-    """No dangerous element, no event handler or style, no URL outside the safe schemes."""
-    assert "<script" not in html.lower()
-    collector = _Collector()
-    collector.feed(html)
-    collector.close()
-    for tag, attrs in collector.elements:
-        assert tag not in _FORBIDDEN_TAGS, html
-        for name, value in attrs:
-            assert not name.startswith("on"), html
-            assert name != "style", html
-            if name in _URL_ATTRIBUTES and value:
-                scheme = _url_scheme(value)
-                assert scheme is None or scheme in _SAFE_SCHEMES, html
-
-
-@pytest.mark.parametrize(
-    "unsafe",
-    [
-        '<a href="javascript:alert(1)">x</a>',
-        '<a href="JAVA&#x09;SCRIPT:alert(1)">x</a>',
-        '<a href=" data:text/html,x">x</a>',
-        '<img src="vbscript:x">',
-        '<img src="x" onerror="alert(1)">',
-        '<p style="color:red">x</p>',
-        "<script>alert(1)</script>",
-        "<svg></svg>",
-        "<iframe></iframe>",
-    ],
-)
-def test_the_safety_check_itself_catches_unsafe_html(unsafe):
-    with pytest.raises(AssertionError):
-        assert_safe_html(unsafe)
-
-
-@pytest.mark.parametrize("payload", XSS_PAYLOADS)
-def test_render_markdown_neutralizes_xss(payload):
-    assert_safe_html(render_markdown(payload))
-    assert_safe_html(render_markdown(f"Some text\n\n{payload}\n\nmore text"))
-
-
-def test_post_body_html_is_sanitized_on_create_and_update(author):
-    # NUL cannot be stored in PostgreSQL text; the API's serializers reject it (400).
-    payloads = [p for p in XSS_PAYLOADS if "\0" not in p]
-    post = _create(author, body="\n\n".join(payloads[:40]))
-    assert_safe_html(_reload(post).body_html)
-    post_update(post=post, actor=author, body="\n\n".join(payloads[40:]))
-    assert_safe_html(_reload(post).body_html)
-
-
-def test_sanitizer_keeps_harmless_markup():
-    html = render_markdown(
-        '# Title\n\n**bold** _it_ `code` [link](https://example.com/a?b=1 "T")\n\n'
-        "![alt](https://example.com/i.png)\n\n- one\n- two\n\n"
-        "| a | b |\n|---|---|\n| 1 | 2 |\n\n<mailto:me@example.com>"
-    )
-    assert "<h1>Title</h1>" in html
-    assert "<strong>bold</strong>" in html and "<em>it</em>" in html
-    assert "<code>code</code>" in html
-    assert 'href="https://example.com/a?b=1"' in html
-    assert 'rel="nofollow noopener noreferrer"' in html
-    assert 'src="https://example.com/i.png"' in html
-    assert "<li>one</li>" in html
-    assert "<table>" in html and "<td>1</td>" in html
-    assert "mailto:" in html
-    assert_safe_html(html)
-
-
-def test_text_that_looks_like_html_in_code_is_escaped():
-    html = render_markdown("`<script>alert(1)</script>`\n\n    <img src=x onerror=alert(1)>")
-    assert "&lt;script&gt;" in html
-    assert_safe_html(html)
 
 
 # --- search (PostgreSQL) -------------------------------------------------------------------
@@ -768,3 +471,12 @@ def test_search_ranks_title_matches_above_body_matches(author):
     results = list(post_list(user=None, params={"search": "volcano"}))
     assert [p.pk for p in results] == [title_match.pk, body_only.pk]
     assert results[0].rank > results[1].rank
+
+
+def test_post_body_html_is_sanitized_on_create_and_update(author):
+    # NUL cannot be stored in PostgreSQL text; the API's serializers reject it (400).
+    payloads = [p for p in XSS_PAYLOADS if "\0" not in p]
+    post = _create(author, body="\n\n".join(payloads[:40]))
+    assert_safe_html(_reload(post).body_html)
+    post_update(post=post, actor=author, body="\n\n".join(payloads[40:]))
+    assert_safe_html(_reload(post).body_html)

@@ -10,34 +10,10 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
 from blog.api.views import PostViewSet
-from tests.conftest import client_for
 from tests.factories import PostFactory
+from tests.helpers import assert_problem, client_for, post_json
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-
-
-def assert_problem(response, status, code=None):
-    """The response is a problem document with `status` (and `code`, when given)."""
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].split(";")[0].strip() == "application/problem+json"
-    body = json.loads(response.content)
-    assert set(body) >= PROBLEM_KEYS, body
-    assert set(body) - PROBLEM_KEYS <= {"fields"}, body
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    # A human message, not the repr of DRF's error structures.
-    assert "ErrorDetail" not in body["detail"] and "{" not in body["detail"]
-    assert isinstance(body["type"], str) and body["type"]
-    if code is not None:
-        assert body["code"] == code, body
-    return body
-
-
-def _post_json(client, path, data):
-    return client.post(path, data=json.dumps(data), content_type="application/json")
 
 
 # --- 404 and 405 --------------------------------------------------------------------------
@@ -137,9 +113,7 @@ def test_malformed_json_is_400_problem(author_client, raw):
 
 
 def test_unknown_field_is_400_validation_error_naming_it(author_client):
-    response = _post_json(
-        author_client, "/api/v1/posts/", {"title": "T", "body": "B", "titel": "x"}
-    )
+    response = post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "B", "titel": "x"})
     body = assert_problem(response, 400, "validation_error")
     assert body["fields"] == {"titel": ["Unknown field."]}
 
@@ -170,14 +144,14 @@ def test_unknown_field_on_patch_is_400(author_client, author):
     ],
 )
 def test_wrong_type_or_value_is_400_validation_error_with_fields(author_client, payload, field):
-    response = _post_json(author_client, "/api/v1/posts/", payload)
+    response = post_json(author_client, "/api/v1/posts/", payload)
     body = assert_problem(response, 400, "validation_error")
     assert field in body["fields"], body
     assert all(isinstance(m, str) for m in body["fields"][field])
 
 
 def test_json_that_is_not_an_object_is_400_validation_error(author_client):
-    response = _post_json(author_client, "/api/v1/posts/", ["title", "body"])
+    response = post_json(author_client, "/api/v1/posts/", ["title", "body"])
     body = assert_problem(response, 400, "validation_error")
     assert "fields" in body
 
@@ -188,26 +162,26 @@ def test_json_that_is_not_an_object_is_400_validation_error(author_client):
 )
 def test_validation_error_on_comment_is_a_problem(reader_client, payload, field):
     post = PostFactory()
-    response = _post_json(reader_client, f"/api/v1/posts/{post.slug}/comments/", payload)
+    response = post_json(reader_client, f"/api/v1/posts/{post.slug}/comments/", payload)
     body = assert_problem(response, 400, "validation_error")
     assert field in body["fields"]
 
 
 def test_body_over_the_limit_is_413_problem(author_client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
-    response = _post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "x" * 500})
+    response = post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "x" * 500})
     assert_problem(response, 413, "payload_too_large")
 
 
 def test_body_under_the_limit_passes(author_client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
-    response = _post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "x" * 500})
+    response = post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "x" * 500})
     assert response.status_code == 201
 
 
 def test_body_over_the_limit_is_413_even_for_anonymous(anon_client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
-    response = _post_json(
+    response = post_json(
         anon_client,
         "/api/v1/auth/register/",
         {"username": "u", "email": "u@example.com", "password": "p" * 400},
@@ -269,7 +243,7 @@ def test_missing_credentials_is_401_not_authenticated(anon_client):
 
 
 def test_forbidden_is_403_permission_denied(reader_client):
-    response = _post_json(reader_client, "/api/v1/posts/", {"title": "T", "body": "B"})
+    response = post_json(reader_client, "/api/v1/posts/", {"title": "T", "body": "B"})
     assert_problem(response, 403, "permission_denied")
 
 
@@ -361,7 +335,7 @@ def test_unexpected_exception_on_a_write_rolls_back_and_is_500_problem(author_cl
         raise RuntimeError("boom")
 
     monkeypatch.setattr("blog.services.posts.post_update_search_vector", explode)
-    response = _post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "B"})
+    response = post_json(author_client, "/api/v1/posts/", {"title": "T", "body": "B"})
     assert_problem(response, 500, "server_error")
     assert not Post.objects.filter(title="T").exists()
 

@@ -9,8 +9,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from config.api import ratelimit
 from tests import factories
-from tests.config.observability.test_health import DEAD_CACHES
-from tests.conftest import client_for
+from tests.helpers import DEAD_REDIS_CACHES, client_for
 
 pytestmark = [
     pytest.mark.django_db,
@@ -104,7 +103,7 @@ def test_forged_forwarded_for_does_not_escape_the_throttle(anon_client, monkeypa
 def test_with_redis_down_login_is_still_limited_and_the_degradation_counted(
     anon_client, monkeypatch, settings, caplog
 ):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login", "2/min")
     # The warning is rate-limited per process: an earlier test may have used the slot.
     monkeypatch.setattr(ratelimit._degradation, "logged_at", float("-inf"))
@@ -122,7 +121,7 @@ def test_with_redis_down_login_is_still_limited_and_the_degradation_counted(
 
 
 def test_with_redis_down_the_whole_api_is_still_limited(anon_client, monkeypatch, settings):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "2/min")
     for _ in range(2):
         assert anon_client.get("/api/v1/tags/").status_code == 200
@@ -130,7 +129,7 @@ def test_with_redis_down_the_whole_api_is_still_limited(anon_client, monkeypatch
 
 
 def test_with_redis_down_registration_is_still_limited(anon_client, monkeypatch, settings):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "register", "1/hour")
     assert register(anon_client, 1).status_code == 201
     assert register(anon_client, 2).status_code == 429

@@ -23,26 +23,12 @@ from config.cache import (
     namespace_generation,
 )
 from config.events.bus import DomainEvent
-from tests.conftest import client_for
+from tests.helpers import DEAD_REDIS_CACHES, CountingSource, client_for
 
 pytestmark = pytest.mark.skipif(
     "django_redis" not in settings.CACHES["default"]["BACKEND"],
     reason="these tests run against the Redis of REDIS_URL",
 )
-
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "KEY_PREFIX": "blog-dead",
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SOCKET_CONNECT_TIMEOUT": 0.2,
-            "SOCKET_TIMEOUT": 0.2,
-            "IGNORE_EXCEPTIONS": True,
-        },
-    }
-}
 
 
 @pytest.fixture(autouse=True)
@@ -50,20 +36,6 @@ def _fresh_counters():
     cache_stats_reset()
     yield
     cache_stats_reset()
-
-
-class Source:
-    """A function under cache that counts its calls and returns what it is told."""
-
-    def __init__(self, value="v1"):
-        self.value = value
-        self.calls = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, *args, **kwargs):
-        with self.lock:
-            self.calls += 1
-        return (self.value, args, kwargs)
 
 
 def _raw_value(full_key: str) -> bytes | None:
@@ -84,7 +56,7 @@ def namespace_key_for(func, namespace, args, kwargs) -> str:
 
 
 def test_results_are_cached_by_arguments_and_counted_per_namespace():
-    source = Source()
+    source = CountingSource()
     posts = cached_result("posts")(source)
 
     assert posts(1, order="new") == ("v1", (1,), {"order": "new"})
@@ -101,7 +73,7 @@ def test_results_are_cached_by_arguments_and_counted_per_namespace():
 
 @override_settings(CACHE_STATS_FLUSH_EVERY=1000, CACHE_STATS_FLUSH_SECONDS=3600)
 def test_counters_are_buffered_then_flushed_to_redis_for_all_processes():
-    posts = cached_result("posts")(Source())
+    posts = cached_result("posts")(CountingSource())
     posts(1)
     posts(1)
     stats_key = f"{cache_module._redis_prefix()}:stats"
@@ -115,7 +87,7 @@ def test_counters_are_buffered_then_flushed_to_redis_for_all_processes():
 
 @override_settings(CACHE_STATS_FLUSH_EVERY=3, CACHE_STATS_FLUSH_SECONDS=3600)
 def test_counters_flush_every_n_operations():
-    posts = cached_result("posts")(Source())
+    posts = cached_result("posts")(CountingSource())
     for _ in range(3):
         posts(1)
     raw = cache.client.get_client().hgetall(f"{cache_module._redis_prefix()}:stats")
@@ -123,7 +95,7 @@ def test_counters_flush_every_n_operations():
 
 
 def test_key_callable_and_namespace_callable():
-    source = Source()
+    source = CountingSource()
     post = cached_result(lambda post_id, **kw: f"post:{post_id}", key=lambda post_id, **kw: "x")(
         source
     )
@@ -143,9 +115,9 @@ def test_key_callable_and_namespace_callable():
 
 
 def test_invalidation_bumps_the_generation_and_deletes_nothing():
-    source = Source()
+    source = CountingSource()
     posts = cached_result("posts")(source)
-    tags = cached_result("tags")(Source())
+    tags = cached_result("tags")(CountingSource())
     posts(1)
     tags(1)
     old_key = _full_key(source, "posts", 1)
@@ -176,7 +148,7 @@ def test_a_new_generation_starts_from_the_clock_not_from_one():
 
 
 def test_bypass_skips_the_cache_and_refresh_recomputes_and_stores():
-    source = Source()
+    source = CountingSource()
     posts = cached_result("posts")(source)
     posts(1)
     source.value = "v2"
@@ -194,7 +166,7 @@ def test_bypass_skips_the_cache_and_refresh_recomputes_and_stores():
 
 @override_settings(CACHE_TTLS={"short": 1}, CACHE_DEFAULT_TTL=300, CACHE_STALE_SECONDS=5)
 def test_ttl_per_namespace_is_honoured():
-    source = Source()
+    source = CountingSource()
     short = cached_result("short")(source)
     short(1)
     full_key = _full_key(source, "short", 1)
@@ -210,7 +182,7 @@ def test_ttl_per_namespace_is_honoured():
 
 
 def test_explicit_ttl_overrides_the_namespace_ttl():
-    source = Source()
+    source = CountingSource()
     with override_settings(CACHE_STALE_SECONDS=0):
         cached_result("posts", ttl=2)(source)(1)
         assert 0 < cache.ttl(_full_key(source, "posts", 1)) <= 2
@@ -220,8 +192,8 @@ def test_explicit_ttl_overrides_the_namespace_ttl():
 
 
 def test_sensitive_values_are_encrypted_in_redis():
-    plain = Source("plaintext-canary-value")
-    secret = Source("secret-canary-value")
+    plain = CountingSource("plaintext-canary-value")
+    secret = CountingSource("secret-canary-value")
     # (Two Source objects share a function name: two namespaces keep them apart.)
     cached_result("posts")(plain)(1)
     cached_result("users", sensitive=True)(secret)(1)
@@ -234,7 +206,7 @@ def test_sensitive_values_are_encrypted_in_redis():
 
 
 def test_encryption_keys_rotate():
-    source = Source("secret-canary-value")
+    source = CountingSource("secret-canary-value")
     with override_settings(CACHE_ENCRYPTION_KEYS=["old-key"]):
         profile = cached_result("users", sensitive=True)(source)
         profile(1)
@@ -277,7 +249,7 @@ def test_one_caller_computes_a_hot_key_while_the_others_wait():
 
 
 def test_an_expired_value_is_served_while_another_caller_recomputes_it():
-    source = Source("new")
+    source = CountingSource("new")
     full_key = "posts:g{}:k".format(namespace_generation("posts"))
     cache.set(full_key, (time.time() - 1, "previous"), timeout=60)  # past its freshness
     cache.add(f"{full_key}:lock", 1, timeout=60)  # another process is recomputing
@@ -291,7 +263,7 @@ def test_an_expired_value_is_served_while_another_caller_recomputes_it():
 
 @override_settings(CACHE_LOCK_WAIT_MS=100)
 def test_the_wait_for_another_caller_is_bounded():
-    source = Source()
+    source = CountingSource()
     full_key = "posts:g{}:k".format(namespace_generation("posts"))
     cache.add(f"{full_key}:lock", 1, timeout=60)  # a caller that died while computing
 
@@ -303,11 +275,11 @@ def test_the_wait_for_another_caller_is_bounded():
 
 
 def test_with_redis_down_the_function_is_called_and_the_degradation_counted(caplog):
-    source = Source()
+    source = CountingSource()
     posts = cached_result("posts")(source)
     errors_before = cache_stats()["degraded"]
     cache_module._degradation.logged_at = float("-inf")  # no report earlier in this process
-    with override_settings(CACHES=DEAD_REDIS):
+    with override_settings(CACHES=DEAD_REDIS_CACHES):
         assert posts(1)[0] == "v1"
         assert posts(1)[0] == "v1"
         assert source.calls == 2
@@ -374,7 +346,7 @@ URL = "/api/v1/admin/cache/invalidate/"
 
 
 def test_invalidate_endpoint_for_admins(admin_user):
-    cached_result(lambda post_id: f"post:{post_id}")(Source())(5)
+    cached_result(lambda post_id: f"post:{post_id}")(CountingSource())(5)
     before = namespace_generation("posts")
     client = client_for(admin_user)
 
@@ -397,7 +369,7 @@ def test_invalidate_endpoint_refuses_others(editor, anon_client):
 
 
 def test_site_stats_report_the_cache_counters(editor):
-    posts = cached_result("posts")(Source())
+    posts = cached_result("posts")(CountingSource())
     posts(1)
     posts(1)
     posts(1)
@@ -412,7 +384,7 @@ def test_site_stats_report_the_cache_counters(editor):
 
 
 def test_cache_stats_command():
-    posts = cached_result("posts")(Source())
+    posts = cached_result("posts")(CountingSource())
     posts(1)
     posts(1)
     out = io.StringIO()
@@ -427,7 +399,7 @@ def test_cache_stats_command():
 
 
 def test_cache_invalidate_command():
-    cached_result("user:4")(Source())(1)
+    cached_result("user:4")(CountingSource())(1)
     before = {n: namespace_generation(n) for n in ("posts", "tags", "user:4")}
     out = io.StringIO()
     call_command("cache_invalidate", "posts", stdout=out)
@@ -442,7 +414,7 @@ def test_cache_invalidate_command():
 
 
 def test_cache_invalidate_command_fails_when_redis_is_down():
-    with override_settings(CACHES=DEAD_REDIS), pytest.raises(CommandError, match="posts"):
+    with override_settings(CACHES=DEAD_REDIS_CACHES), pytest.raises(CommandError, match="posts"):
         call_command("cache_invalidate", "posts", stdout=io.StringIO())
 
 
@@ -512,18 +484,18 @@ def test_cache_read_stampede_computes_once():
 
 def test_cache_read_with_redis_down_computes_every_time():
     calls = []
-    with override_settings(CACHES=DEAD_REDIS):
+    with override_settings(CACHES=DEAD_REDIS_CACHES):
         for _ in range(2):
             assert cache_module.cache_read("thing", "k", lambda: calls.append(1) or 7) == 7
     assert len(calls) == 2
 
 
 def test_an_invalidation_missed_during_an_outage_is_made_when_redis_answers():
-    source = Source()
+    source = CountingSource()
     posts = cached_result("posts")(source)
     assert posts(1)[0] == "v1"
     source.value = "v2"  # changed while Redis is down: its invalidation cannot be made
-    with override_settings(CACHES=DEAD_REDIS):
+    with override_settings(CACHES=DEAD_REDIS_CACHES):
         assert invalidate("posts") == []
         assert posts(1)[0] == "v2"  # from the source: the cache is skipped
     cache_module._degradation.close()  # Redis answers again (the circuit's time is up)

@@ -8,24 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from config.celery import app as celery_app
 from config.observability import health
+from tests.helpers import DEAD_REDIS_CACHES, DEAD_REDIS_URL
 
 pytestmark = pytest.mark.django_db
-
-# A port where nothing listens: the Redis client fails at once with "connection refused".
-DEAD_REDIS = "redis://127.0.0.1:1/0"
-DEAD_CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": DEAD_REDIS,
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SOCKET_CONNECT_TIMEOUT": 0.5,
-            "SOCKET_TIMEOUT": 0.5,
-            # As in production: set/get swallow the error, the health check must not.
-            "IGNORE_EXCEPTIONS": True,
-        },
-    }
-}
 
 
 def get_json(client, path="/health/"):
@@ -52,7 +37,7 @@ def test_healthy_answers_200_json_with_every_check(client):
 
 
 def test_dead_redis_cache_answers_500_despite_ignore_exceptions(client, settings):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
 
     response = get_json(client)
 
@@ -63,7 +48,7 @@ def test_dead_redis_cache_answers_500_despite_ignore_exceptions(client, settings
 
 
 def test_dead_redis_server_answers_500(client, settings):
-    settings.REDIS_URL = DEAD_REDIS
+    settings.REDIS_URL = DEAD_REDIS_URL
 
     response = get_json(client)
 
@@ -108,7 +93,7 @@ def test_missing_worker_is_reported_but_not_critical(client, jobs_on_broker):
 
 
 def test_dead_broker_is_critical(client, jobs_on_broker):
-    celery_app.conf.broker_url = DEAD_REDIS
+    celery_app.conf.broker_url = DEAD_REDIS_URL
 
     response = get_json(client)
 
@@ -130,7 +115,7 @@ def test_html_page_by_default(client):
 
 
 def test_liveness_answers_ok_without_touching_the_database(client, settings):
-    settings.CACHES = DEAD_CACHES  # nor the cache
+    settings.CACHES = DEAD_REDIS_CACHES  # nor the cache
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/health/live/")
 
@@ -155,7 +140,7 @@ def test_command_json(capsys):
 
 
 def test_command_fails_when_a_critical_part_is_down(settings, capsys):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
 
     with pytest.raises(CommandError, match="unhealthy"):
         call_command("health")
@@ -163,7 +148,7 @@ def test_command_fails_when_a_critical_part_is_down(settings, capsys):
 
 
 def test_command_exit_code_is_1_from_the_command_line(settings):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
 
     with pytest.raises(SystemExit) as exit_info:
         call_command_from_argv("health")

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from config.observability.logs import logging_config
-from tests.conftest import client_for
 from tests.factories import ReaderFactory
+from tests.helpers import client_for
 
 REPORTS = "/api/v1/admin/reports/"
 JAN = {"start": "2026-01-01", "end": "2026-01-31"}

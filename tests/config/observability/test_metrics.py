@@ -6,7 +6,6 @@ test has its own transaction and a flushed Redis db).
 """
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django_redis import get_redis_connection
-from django_redis.pool import ConnectionFactory
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -41,10 +39,10 @@ from config.observability.metrics import shared
 from tasks.models import JobRecord
 from tasks.tasks import purge_jobs
 from tests.factories import PostFactory
+from tests.helpers import DEAD_REDIS_URL, dead_port
 
 pytestmark = pytest.mark.django_db
 
-DEAD_REDIS = "redis://127.0.0.1:1/0"
 OUTSIDE = "203.0.113.7"  # TEST-NET-3: never a default allowed network
 
 
@@ -314,12 +312,6 @@ def webhook_receiver_url(settings):
     server.server_close()
 
 
-def dead_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_webhook_deliveries_by_outcome(
     client, webhook_receiver_url, django_capture_on_commit_callbacks
 ):
@@ -350,29 +342,12 @@ def test_webhook_deliveries_by_outcome(
 
 
 @pytest.fixture
-def redis_down(settings):
-    """The cache, the view counter and the broker on a port where nothing listens (yields
-    the real CACHES, to bring Redis back)."""
-    real_caches = settings.CACHES
-    settings.CACHES = {
-        "default": {
-            **settings.CACHES["default"],
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 0.2,
-                "SOCKET_TIMEOUT": 0.2,
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
-    }
-    settings.REDIS_URL = DEAD_REDIS
-    settings.CELERY_BROKER_URL = DEAD_REDIS
-    yield real_caches
-    pool = ConnectionFactory._pools.pop(DEAD_REDIS, None)
-    if pool is not None:
-        pool.disconnect()
+def redis_down(redis_down, settings):
+    """The view counter's Redis and the broker too (yields the real CACHES, to bring Redis
+    back)."""
+    settings.REDIS_URL = DEAD_REDIS_URL
+    settings.CELERY_BROKER_URL = DEAD_REDIS_URL
+    return redis_down
 
 
 def test_metrics_answer_with_redis_down(client, redis_down):

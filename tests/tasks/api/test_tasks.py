@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import JobRecord, JobStatus
-from tests.conftest import client_for
+from tests.factories import JobRecordFactory
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def make_job(**fields) -> JobRecord:
     fields.setdefault("name", "tasks.send_email")
     fields.setdefault("queue", fields.get("priority", "default"))
     fields.setdefault("priority", fields["queue"])
-    return JobRecord.objects.create(**fields)
+    return JobRecordFactory(**fields)
 
 
 def detail(job) -> str:

@@ -1,51 +1,11 @@
-"""factory-boy factories. They write rows directly (fast, any state); tests of behaviour
-call the services, which is what users do."""
-
-import functools
+"""Factories of the blog's rows: categories, tags, posts, revisions, comments."""
 
 import factory
-from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from accounts.models import Role, User
-from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Tag
+from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Revision, Tag
 from blog.rendering import render_markdown
-
-PASSWORD = "correct-horse-battery-42"
-
-
-@functools.cache
-def _password_hash() -> str:
-    # Hashing with Argon2 is slow by design: hash once, give every factory user the hash.
-    return make_password(PASSWORD)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    display_name = factory.LazyAttribute(lambda u: u.username.title())
-    role = Role.READER
-    is_staff = factory.LazyAttribute(lambda u: u.role in (Role.EDITOR, Role.ADMIN))
-    password = factory.LazyFunction(_password_hash)
-
-
-class ReaderFactory(UserFactory):
-    role = Role.READER
-
-
-class AuthorFactory(UserFactory):
-    role = Role.AUTHOR
-
-
-class EditorFactory(UserFactory):
-    role = Role.EDITOR
-
-
-class AdminFactory(UserFactory):
-    role = Role.ADMIN
+from tests.factories.accounts import AuthorFactory, ReaderFactory
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -98,3 +58,13 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(ReaderFactory)
     body = "A comment."
     status = CommentStatus.APPROVED
+
+
+class RevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Revision
+
+    post = factory.SubFactory(PostFactory)
+    title = factory.LazyAttribute(lambda r: r.post.title)
+    body = factory.LazyAttribute(lambda r: r.post.body)
+    author = factory.LazyAttribute(lambda r: r.post.author)
