@@ -8,6 +8,7 @@ from config.celery import app as celery_app
 from config.events.bus import event_committed
 from tests import factories
 from tests.helpers import DEAD_REDIS_CACHES, DEAD_REDIS_URL, EventLog, client_for, web_client
+from tests.webhook_receiver import running_receiver
 
 
 @pytest.fixture(autouse=True)
@@ -144,3 +145,28 @@ def redis_down(settings):
     pool = ConnectionFactory._pools.pop(DEAD_REDIS_URL, None)
     if pool is not None:
         pool.disconnect()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 (tests/webhook_receiver.py)."""
+    with running_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def webhook_settings(settings):
+    """Webhooks to the local receiver allowed, with a short timeout."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    settings.WEBHOOK_TIMEOUT = 0.5
+    return settings
+
+
+@pytest.fixture
+def eager_retries():
+    # With eager propagation a job's retry is raised to its caller; without it, Celery's
+    # eager mode runs the retry at once, so a delivery's whole retry life runs in the test.
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = previous

@@ -23,7 +23,6 @@ needs_redis = pytest.mark.skipif(
     reason="runs against the Redis of REDIS_URL",
 )
 
-TOKEN = "/api/v1/auth/token/"
 ADMIN_LOGIN = "/admin/login/"
 WRONG = "not-the-password-at-all"
 

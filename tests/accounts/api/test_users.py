@@ -11,10 +11,7 @@ from tests.helpers import assert_problem, client_for, token_obtain
 
 pytestmark = pytest.mark.django_db
 
-REGISTER = "/api/v1/auth/register/"
-TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
-LOGOUT = "/api/v1/auth/logout/"
 ME = "/api/v1/users/me/"
 PASSWORD = "/api/v1/users/me/password/"
 
