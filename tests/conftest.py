@@ -103,6 +103,14 @@ def admin_web(admin_user):
 
 
 @pytest.fixture
+def fresh_cache_counters():
+    """The cache's hit and miss counters from zero (they are shared through Redis)."""
+    cache_module.cache_stats_reset()
+    yield
+    cache_module.cache_stats_reset()
+
+
+@pytest.fixture
 def run_committed(django_capture_on_commit_callbacks):
     """Call a service as a request would, then run what follows its commit (event
     dispatch, the consumers' jobs, e-mail jobs: eager here)."""

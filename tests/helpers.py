@@ -7,6 +7,8 @@ import socket
 import threading
 from datetime import UTC, date
 
+import pytest
+from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.test import Client
@@ -153,6 +155,12 @@ def today() -> date:
 
 
 # --- what is down -----------------------------------------------------------------------
+
+# For tests against the Redis of REDIS_URL (the test command's), not the embedded cache.
+needs_redis = pytest.mark.skipif(
+    "django_redis" not in settings.CACHES["default"]["BACKEND"],
+    reason="runs against the Redis of REDIS_URL",
+)
 
 # A port where nothing listens: the Redis client fails at once with "connection refused".
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"

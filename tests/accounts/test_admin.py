@@ -3,9 +3,7 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from tests.factories import (
-    ReaderFactory,
-)
+from tests.factories import ReaderFactory
 
 pytestmark = pytest.mark.django_db
 

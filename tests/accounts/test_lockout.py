@@ -4,7 +4,6 @@ the admin's login form, on the real Redis and with Redis down (event-store fallb
 import io
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
@@ -14,14 +13,9 @@ from analytics.models import Event
 from config import cache as cache_module
 from config.api.ratelimit import ratelimit_reset_local
 from tests import factories
-from tests.helpers import DEAD_REDIS_CACHES, token_obtain
+from tests.helpers import DEAD_REDIS_CACHES, needs_redis, token_obtain
 
 pytestmark = pytest.mark.django_db
-
-needs_redis = pytest.mark.skipif(
-    "django_redis" not in settings.CACHES["default"]["BACKEND"],
-    reason="runs against the Redis of REDIS_URL",
-)
 
 ADMIN_LOGIN = "/admin/login/"
 WRONG = "not-the-password-at-all"

@@ -15,12 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from analytics.consumers import CONSUMERS, consumer
-from analytics.models import (
-    ConsumedEvent,
-    Event,
-    WebhookAttempt,
-    WebhookDelivery,
-)
+from analytics.models import ConsumedEvent, Event, WebhookAttempt, WebhookDelivery
 from analytics.retention import event_purge, event_retention_policy
 from analytics.tasks import purge_events
 from config.env import env_int_map

@@ -12,12 +12,7 @@ from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.services import posts as post_services
 from blog.tasks import publish_due_posts
 from config.events.bus import EVENT_TYPES
-from tests.factories import (
-    CommentFactory,
-    DraftPostFactory,
-    PostFactory,
-    TagFactory,
-)
+from tests.factories import CommentFactory, DraftPostFactory, PostFactory, TagFactory
 from tests.helpers import assert_event, client_for, only
 
 pytestmark = pytest.mark.django_db

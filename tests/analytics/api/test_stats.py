@@ -9,6 +9,7 @@ from django.conf import settings
 from accounts.models import Role
 from analytics.services import post_view_count
 from blog.models import CommentStatus, PostStatus
+from config.cache import cached_result
 from tasks.models import JobStatus
 from tests.factories import (
     AuthorFactory,
@@ -21,7 +22,7 @@ from tests.factories import (
     ReaderFactory,
     UserFactory,
 )
-from tests.helpers import client_for, today
+from tests.helpers import CountingSource, client_for, needs_redis, today
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,20 @@ def test_post_stats_permissions(author, anon_client, reader_client, editor_clien
     assert client_for(AuthorFactory()).get(url).status_code == 403
     assert client_for(author).get(url).status_code == 200
     assert editor_client.get(url).status_code == 200
+
+
+@needs_redis
+@pytest.mark.usefixtures("fresh_cache_counters")
+def test_site_stats_report_the_cache_counters(editor):
+    posts = cached_result("posts")(CountingSource())
+    posts(1)
+    posts(1)
+    posts(1)
+    response = client_for(editor).get("/api/v1/admin/stats/")
+    assert response.status_code == 200
+    assert response.json()["cache"] == {
+        "backend": "django_redis.cache.RedisCache",
+        "hits": 2,
+        "misses": 1,
+        "hit_rate": 0.6667,
+    }

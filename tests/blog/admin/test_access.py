@@ -3,13 +3,7 @@
 import pytest
 from django.test import Client
 
-from tests.factories import (
-    AuthorFactory,
-    CategoryFactory,
-    CommentFactory,
-    PostFactory,
-    TagFactory,
-)
+from tests.factories import AuthorFactory, CategoryFactory, CommentFactory, PostFactory, TagFactory
 from tests.helpers import web_client
 
 pytestmark = pytest.mark.django_db

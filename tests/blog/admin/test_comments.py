@@ -6,11 +6,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from blog.models import Comment, CommentStatus
 from blog.services import comments as comment_services
-from tests.factories import (
-    CommentFactory,
-    PostFactory,
-    ReaderFactory,
-)
+from tests.factories import CommentFactory, PostFactory, ReaderFactory
 from tests.helpers import admin_action, admin_messages
 
 pytestmark = pytest.mark.django_db

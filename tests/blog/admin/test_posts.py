@@ -10,12 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from blog.models import Post, PostStatus
 from blog.services import posts as post_services
-from tests.factories import (
-    AuthorFactory,
-    CategoryFactory,
-    DraftPostFactory,
-    PostFactory,
-)
+from tests.factories import AuthorFactory, CategoryFactory, DraftPostFactory, PostFactory
 from tests.helpers import admin_action, admin_messages, web_client
 
 pytestmark = pytest.mark.django_db

@@ -5,14 +5,7 @@ import pytest
 
 from analytics.services import view_counts_flush
 from blog.models import Post, PostStatus, Revision, Tag
-from tests.helpers import (
-    assert_problem,
-    client_for,
-    make_post,
-    patch_json,
-    post_url,
-    put_json,
-)
+from tests.helpers import assert_problem, client_for, make_post, patch_json, post_url, put_json
 
 pytestmark = pytest.mark.django_db
 

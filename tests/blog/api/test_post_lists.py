@@ -16,13 +16,7 @@ from tests.factories import (
     PostFactory,
     TagFactory,
 )
-from tests.helpers import (
-    assert_validation_error,
-    client_for,
-    make_post,
-    post_url,
-    slugs,
-)
+from tests.helpers import assert_validation_error, client_for, make_post, post_url, slugs
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,7 @@ from django.utils import timezone
 from blog.models import Post, PostStatus, Tag
 from blog.services.posts import post_publish_due
 from tests.blog.xss import XSS_PAYLOADS, assert_safe_html
-from tests.factories import (
-    CategoryFactory,
-    TagFactory,
-)
+from tests.factories import CategoryFactory, TagFactory
 from tests.helpers import (
     assert_problem,
     assert_validation_error,

@@ -2,21 +2,17 @@
 Redis, and with Redis down, where they limit per process instead of failing open."""
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django_redis import get_redis_connection
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.api import ratelimit
 from tests import factories
-from tests.helpers import DEAD_REDIS_CACHES, client_for
+from tests.helpers import DEAD_REDIS_CACHES, client_for, needs_redis
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        "django_redis" not in settings.CACHES["default"]["BACKEND"],
-        reason="these tests run against the Redis of REDIS_URL",
-    ),
+    needs_redis,
 ]
 
 REGISTER = "/api/v1/auth/register/"

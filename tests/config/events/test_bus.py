@@ -14,10 +14,7 @@ from blog.models import Post, PostStatus
 from blog.services import posts as post_services
 from config.errors import InvalidInput
 from config.events.bus import REDACTED, event_committed, publish, redact
-from tests.factories import (
-    DraftPostFactory,
-    PostFactory,
-)
+from tests.factories import DraftPostFactory, PostFactory
 from tests.helpers import assert_event, client_for, only
 
 pytestmark = pytest.mark.django_db
