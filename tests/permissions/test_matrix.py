@@ -20,23 +20,22 @@ objects exist either.
 Each table row is one endpoint (on one object) with the code for each caller; it expands
 into one test per endpoint x caller, named ``<endpoint>-<caller>-<code>``. Every error
 answer is also checked to be a problem document with the expected machine code.
+
+The world the rows act on: world.py. What each caller sees in the lists: test_lists.py;
+refused writes and 401s: test_refusals.py.
 """
 
-from datetime import timedelta
-from types import SimpleNamespace
-
 import pytest
-from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from blog.models import Category, Comment, CommentStatus, Post, PostStatus
+from blog.models import Post
 from tests import factories
-from tests.helpers import assert_problem, client_for, ids, slugs
+from tests.helpers import assert_problem, client_for
+from tests.permissions.world import ROLES
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anon", "reader", "author", "other", "editor", "admin")
 NEW_PASSWORD = "Quiet-Lantern-Orbit-2718"
 
 # The machine code an error status answers with, unless the row names another one.
@@ -48,49 +47,6 @@ DEFAULT_CODES = {
     405: "method_not_allowed",
     409: "conflict",
 }
-
-
-@pytest.fixture
-def world(reader, author, other_author, editor, admin_user):
-    """One of everything the matrix needs; every post is `author`'s, every comment `reader`'s."""
-    now = timezone.now()
-    published = factories.PostFactory(author=author, title="Published", slug="published")
-    draft = factories.DraftPostFactory(author=author, title="Draft", slug="draft")
-    scheduled = factories.PostFactory(
-        author=author,
-        slug="scheduled",
-        status=PostStatus.SCHEDULED,
-        published_at=None,
-        publish_at=now + timedelta(days=1),
-    )
-    archived = factories.PostFactory(author=author, slug="archived", status=PostStatus.ARCHIVED)
-    closed = factories.PostFactory(author=author, slug="closed", allow_comments=False)
-    for post in (published, draft):
-        factories.RevisionFactory(post=post)
-    approved = factories.CommentFactory(post=published, author=reader)
-    pending = factories.CommentFactory(post=published, author=reader, status=CommentStatus.PENDING)
-    # Written while the post was published; the post went back to draft since.
-    on_draft = factories.CommentFactory(post=draft, author=reader)
-    return SimpleNamespace(
-        users={
-            "anon": None,
-            "reader": reader,
-            "author": author,
-            "other": other_author,
-            "editor": editor,
-            "admin": admin_user,
-        },
-        target=factories.ReaderFactory(username="target"),
-        published=published,
-        draft=draft,
-        scheduled=scheduled,
-        archived=archived,
-        closed=closed,
-        approved=approved,
-        pending=pending,
-        on_draft=on_draft,
-        category=factories.CategoryFactory(name="Science", slug="science"),
-    )
 
 
 # Request bodies that depend on the caller. `user` is None for the anonymous caller, who
@@ -294,185 +250,6 @@ def test_a_superuser_has_the_admin_role(world):
     response = client.patch("/api/v1/admin/users/target/", {"role": "author"})
     assert response.status_code == 200
     assert response.json()["role"] == "author"
-
-
-# --- Refusals change nothing ------------------------------------------------------------
-# A 401/403/404 must not have written anything behind the answer.
-
-
-@pytest.mark.parametrize("role", ["anon", "reader", "other"])
-def test_refused_post_writes_change_nothing(world, role):
-    client = client_for(world.users[role])
-    for slug in ("published", "draft"):
-        assert client.patch(f"/api/v1/posts/{slug}/", {"title": "Hacked"}).status_code >= 400
-        assert client.delete(f"/api/v1/posts/{slug}/").status_code >= 400
-        assert client.post(f"/api/v1/posts/{slug}/archive/").status_code >= 400
-    assert client.post("/api/v1/posts/published/unpublish/").status_code >= 400
-    assert client.post("/api/v1/posts/draft/publish/").status_code >= 400
-    world.published.refresh_from_db()
-    world.draft.refresh_from_db()
-    assert (world.published.title, world.published.status) == ("Published", "published")
-    assert (world.draft.title, world.draft.status) == ("Draft", "draft")
-
-
-@pytest.mark.parametrize("role", ["anon", "author", "other"])
-def test_refused_comment_writes_change_nothing(world, role):
-    client = client_for(world.users[role])
-    for comment in (world.approved, world.pending):
-        url = f"/api/v1/comments/{comment.pk}/"
-        assert client.patch(url, {"body": "Hacked"}).status_code >= 400
-        assert client.post(url + "moderate/", {"status": "spam"}).status_code >= 400
-        assert client.delete(url).status_code >= 400
-    assert Comment.objects.filter(body="A comment.").count() == 3
-    assert not Comment.objects.filter(status=CommentStatus.SPAM).exists()
-
-
-@pytest.mark.parametrize("role", ["anon", "reader", "author", "other", "editor"])
-def test_refused_admin_user_update_changes_nothing(world, role):
-    client = client_for(world.users[role])
-    response = client.patch("/api/v1/admin/users/target/", {"role": "admin", "is_active": False})
-    assert response.status_code in (401, 403)
-    world.target.refresh_from_db()
-    assert (world.target.role, world.target.is_active) == ("reader", True)
-
-
-@pytest.mark.parametrize("role", ["anon", "reader", "author", "other"])
-def test_refused_category_writes_change_nothing(world, role):
-    client = client_for(world.users[role])
-    assert client.post("/api/v1/categories/", {"name": "Art"}).status_code in (401, 403)
-    assert client.patch("/api/v1/categories/science/", {"name": "X"}).status_code in (401, 403)
-    assert client.delete("/api/v1/categories/science/").status_code in (401, 403)
-    assert list(Category.objects.values_list("name", flat=True)) == ["Science"]
-
-
-# --- What each caller sees in the lists --------------------------------------------------
-# The list endpoints answer 200 to everyone; what they hold is the other half of the matrix.
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_public_post_list_shows_only_published_posts(world, role):
-    response = client_for(world.users[role]).get("/api/v1/posts/")
-    assert set(slugs(response)) == {"published", "closed"}
-
-
-# fmt: off
-@pytest.mark.parametrize(
-    ("status", "role", "expected"),
-    [
-        ("draft",     "anon",   set()),
-        ("draft",     "reader", set()),
-        ("draft",     "author", {"draft"}),
-        ("draft",     "other",  set()),
-        ("draft",     "editor", {"draft"}),
-        ("draft",     "admin",  {"draft"}),
-        ("scheduled", "anon",   set()),
-        ("scheduled", "reader", set()),
-        ("scheduled", "author", {"scheduled"}),
-        ("scheduled", "other",  set()),
-        ("scheduled", "editor", {"scheduled"}),
-        ("scheduled", "admin",  {"scheduled"}),
-        ("archived",  "anon",   set()),
-        ("archived",  "reader", set()),
-        ("archived",  "author", {"archived"}),
-        ("archived",  "other",  set()),
-        ("archived",  "editor", {"archived"}),
-        ("archived",  "admin",  {"archived"}),
-    ],
-)
-# fmt: on
-def test_post_list_by_status_shows_own_posts_or_all_to_editors(world, status, role, expected):
-    response = client_for(world.users[role]).get(f"/api/v1/posts/?status={status}")
-    assert set(slugs(response)) == expected
-
-
-@pytest.mark.parametrize("role", ["anon", "author", "other", "editor", "admin"])
-def test_thread_hides_pending_comments_of_others(world, role):
-    response = client_for(world.users[role]).get("/api/v1/posts/published/comments/")
-    assert set(ids(response)) == {world.approved.pk}
-
-
-def test_thread_shows_the_reader_their_own_pending_comment(world):
-    response = client_for(world.users["reader"]).get("/api/v1/posts/published/comments/")
-    assert set(ids(response)) == {world.approved.pk, world.pending.pk}
-
-
-@pytest.mark.parametrize("role", ["editor", "admin"])
-def test_editors_filter_a_thread_by_status(world, role):
-    response = client_for(world.users[role]).get(
-        "/api/v1/posts/published/comments/?status=pending"
-    )
-    assert set(ids(response)) == {world.pending.pk}
-
-
-@pytest.mark.parametrize("role", ["anon", "author", "other"])
-def test_status_filter_of_a_thread_reveals_nothing_to_others(world, role):
-    # A non-editor's `status=` does not open the moderation queue: they get the public thread.
-    response = client_for(world.users[role]).get(
-        "/api/v1/posts/published/comments/?status=pending"
-    )
-    assert set(ids(response)) == {world.approved.pk}
-
-
-@pytest.mark.parametrize("role", ["editor", "admin"])
-def test_moderation_queue_shows_every_comment_to_editors(world, role):
-    response = client_for(world.users[role]).get("/api/v1/comments/")
-    assert set(ids(response)) == {world.approved.pk, world.pending.pk, world.on_draft.pk}
-
-
-# --- 401s: what an unauthenticated or badly authenticated caller gets ---------------------
-
-
-def test_anonymous_write_is_a_not_authenticated_problem_with_a_challenge(world):
-    response = client_for(None).post("/api/v1/posts/", {"title": "T", "body": "B"})
-    assert_problem(response, 401, "not_authenticated")
-    assert response["WWW-Authenticate"].startswith("Bearer")
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/api/v1/users/me/"),
-        ("POST", "/api/v1/posts/"),
-        ("GET", "/api/v1/posts/"),  # a public endpoint still refuses a broken token
-        ("PATCH", "/api/v1/posts/published/"),
-    ],
-)
-def test_invalid_token_is_an_authentication_failed_problem(world, method, path):
-    client = client_for(None)
-    client.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
-    response = getattr(client, method.lower())(path, data={}, format="json")
-    assert_problem(response, 401, "authentication_failed")
-
-
-def test_token_with_bad_credentials_is_401(world):
-    response = client_for(None).post(
-        "/api/v1/auth/token/", {"username": world.users["reader"].username, "password": "wrong"}
-    )
-    assert_problem(response, 401, "authentication_failed")
-
-
-def test_token_for_inactive_user_is_401(world):
-    User.objects.filter(pk=world.users["reader"].pk).update(is_active=False)
-    response = client_for(None).post("/api/v1/auth/token/", _credentials(world, None))
-    assert_problem(response, 401, "authentication_failed")
-
-
-def test_blacklisted_refresh_token_is_401(world):
-    reader = world.users["reader"]
-    refresh = str(RefreshToken.for_user(reader))
-    assert client_for(reader).post("/api/v1/auth/logout/", {"refresh": refresh}).status_code == 204
-    response = client_for(None).post("/api/v1/auth/token/refresh/", {"refresh": refresh})
-    assert_problem(response, 401, "authentication_failed")
-
-
-def test_deactivated_users_token_stops_working(world):
-    reader_client = client_for(world.users["reader"])
-    assert reader_client.get("/api/v1/users/me/").status_code == 200
-    admin = client_for(world.users["admin"])
-    username = world.users["reader"].username
-    response = admin.patch(f"/api/v1/admin/users/{username}/", {"is_active": False})
-    assert response.status_code == 200
-    assert_problem(reader_client.get("/api/v1/users/me/"), 401, "authentication_failed")
 
 
 # --- The post that was deleted is gone for everyone --------------------------------------
