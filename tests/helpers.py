@@ -71,10 +71,17 @@ def admin_messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-# --- posts and comments -----------------------------------------------------------------
+# --- what the API shows -----------------------------------------------------------------
 
-# What the API shows of a comment.
+# Of a user, to themselves.
+PROFILE_FIELDS = {
+    "id", "username", "email", "display_name", "bio", "role", "date_joined", "email_notifications",
+}  # fmt: skip
+# Of a comment.
 COMMENT_FIELDS = {"id", "post", "author", "parent", "body", "status", "created_at", "updated_at"}
+
+
+# --- posts and comments -----------------------------------------------------------------
 
 
 def post_url(slug: str) -> str:

@@ -15,9 +15,6 @@ from tests.helpers import assert_event, client_for, only
 pytestmark = pytest.mark.django_db
 
 
-# --- users ------------------------------------------------------------------------------
-
-
 def test_user_registered(anon_client, events):
     response = anon_client.post(
         "/api/v1/auth/register/",

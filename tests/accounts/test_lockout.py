@@ -13,7 +13,7 @@ from analytics.models import Event
 from config import cache as cache_module
 from config.api.ratelimit import ratelimit_reset_local
 from tests import factories
-from tests.helpers import DEAD_REDIS_CACHES, needs_redis, token_obtain
+from tests.helpers import DEAD_REDIS_CACHES, assert_problem, needs_redis, token_obtain
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +43,7 @@ def failure_reasons(username):
 
 
 def assert_locked(response):
-    assert response.status_code == 429, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == "login_locked"
+    assert_problem(response, 429, "login_locked")
     return int(response["Retry-After"])
 
 

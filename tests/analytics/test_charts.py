@@ -7,8 +7,6 @@ import pytest
 
 from analytics import charts
 
-pytestmark = pytest.mark.django_db
-
 
 @pytest.mark.parametrize(
     ("value", "top"), [(0, 1), (1, 1), (2, 2), (3, 5), (7, 10), (12, 20), (999, 1000)]

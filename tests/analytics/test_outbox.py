@@ -16,9 +16,6 @@ from tasks.models import JobRecord, JobStatus
 pytestmark = pytest.mark.django_db
 
 
-# --- the outbox relay -------------------------------------------------------------------
-
-
 @pytest.fixture
 def recorder_consumer():
     """A consumer of `post.published` that records what it handled."""

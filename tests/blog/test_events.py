@@ -1,7 +1,7 @@
-"""Domain events: exactly one stored event per committed change, with its payload, for
-every service that writes (through the API, the admin and the scheduled-publish job);
-none for a rolled-back change; personal data redacted; request ids; after-commit
-receivers that cannot fail a request; the outbox relay for a lost dispatch."""
+"""The events of the blog's services: exactly one stored event per committed change, with
+its documented payload, for posts, comments and categories (through the API, the services
+and the scheduled-publish job); none for a refused or empty change. (The admin's bulk
+actions: tests/blog/admin/; the bus itself: tests/config/events/test_bus.py.)"""
 
 from datetime import timedelta
 

@@ -15,9 +15,6 @@ pytestmark = [
 ]
 
 
-# --- the receiver ------------------------------------------------------------------------
-
-
 def _event(event_type, aggregate_id="7", **data):
     aggregate_type = event_type.split(".")[0]
     return DomainEvent(

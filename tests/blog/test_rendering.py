@@ -6,8 +6,6 @@ import pytest
 from blog.rendering import render_markdown
 from tests.blog.xss import XSS_PAYLOADS, assert_safe_html
 
-# --- sanitization --------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize(
     "unsafe",

@@ -9,10 +9,6 @@ from tests.permissions.world import ROLES
 pytestmark = pytest.mark.django_db
 
 
-# --- What each caller sees in the lists --------------------------------------------------
-# The list endpoints answer 200 to everyone; what they hold is the other half of the matrix.
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_public_post_list_shows_only_published_posts(world, role):
     response = client_for(world.users[role]).get("/api/v1/posts/")

@@ -7,7 +7,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import Role, User
 from tests import factories
 from tests.factories import STRONG_PASSWORD
-from tests.helpers import assert_problem, client_for, token_obtain
+from tests.helpers import PROFILE_FIELDS, assert_problem, client_for, token_obtain
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +16,12 @@ TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
 LOGOUT = "/api/v1/auth/logout/"
 ME = "/api/v1/users/me/"
-PROFILE_FIELDS = {
-    "id", "username", "email", "display_name", "bio", "role", "date_joined", "email_notifications",
-}  # fmt: skip
+
+
+def register(client, **overrides):
+    data = {"username": "alice", "email": "alice@example.com", "password": STRONG_PASSWORD}
+    data.update(overrides)
+    return client.post(REGISTER, data, format="json")
 
 
 # --- registration -------------------------------------------------------------------------
@@ -246,9 +249,3 @@ def test_logout_with_invalid_token_is_400(reader):
 
     body = assert_problem(response, 400, "validation_error")
     assert "refresh" in body["fields"]
-
-
-def register(client, **overrides):
-    data = {"username": "alice", "email": "alice@example.com", "password": STRONG_PASSWORD}
-    data.update(overrides)
-    return client.post(REGISTER, data, format="json")

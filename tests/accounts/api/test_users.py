@@ -1,5 +1,5 @@
-"""The auth and user endpoints of API.md: registration, JWT pairs, profiles, passwords,
-public profiles and the admin's user changes, through HTTP as a client sees them."""
+"""The user endpoints of API.md through HTTP: one's own profile and password, public
+profiles, the admin's user changes. (Registration and tokens: test_auth.py.)"""
 
 import pytest
 
@@ -7,18 +7,13 @@ from accounts.models import Role, User
 from blog.models import PostStatus
 from tests import factories
 from tests.factories import STRONG_PASSWORD
-from tests.helpers import assert_problem, client_for, token_obtain
+from tests.helpers import PROFILE_FIELDS, assert_problem, client_for, token_obtain
 
 pytestmark = pytest.mark.django_db
 
 REFRESH = "/api/v1/auth/token/refresh/"
 ME = "/api/v1/users/me/"
 PASSWORD = "/api/v1/users/me/password/"
-
-PROFILE_FIELDS = {
-    "id", "username", "email", "display_name", "bio", "role", "date_joined", "email_notifications",
-}  # fmt: skip
-
 
 # --- own profile ----------------------------------------------------------------------------
 

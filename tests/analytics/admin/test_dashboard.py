@@ -185,6 +185,3 @@ def test_the_query_count_does_not_grow_with_the_data(
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     assert len(response.context["pending"]) == 5
-
-
-# --- the selectors and the chart geometry ----------------------------------------------

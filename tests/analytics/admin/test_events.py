@@ -10,9 +10,6 @@ from tests.helpers import web_client
 
 pytestmark = pytest.mark.django_db
 
-
-# --- the admin ---------------------------------------------------------------------------
-
 ADMIN = "/admin/analytics/event/"
 
 

@@ -14,9 +14,6 @@ pytestmark = [
 ]
 
 
-# --- the admin ------------------------------------------------------------------------
-
-
 def test_admin_pages_show_webhooks_to_admins_only(
     admin_user, editor, receiver, django_capture_on_commit_callbacks
 ):

@@ -1,5 +1,5 @@
 """Reading the event store: `GET /api/v1/admin/events/` (shape, filters, keyset
-pagination, permissions) and the read-only Event admin."""
+pagination, permissions)."""
 
 from datetime import timedelta
 

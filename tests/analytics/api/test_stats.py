@@ -171,6 +171,9 @@ def test_post_stats_permissions(author, anon_client, reader_client, editor_clien
     assert editor_client.get(url).status_code == 200
 
 
+# --- admin stats: the cache's counters ------------------------------------------------
+
+
 @needs_redis
 @pytest.mark.usefixtures("fresh_cache_counters")
 def test_site_stats_report_the_cache_counters(editor):

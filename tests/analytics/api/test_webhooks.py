@@ -5,7 +5,7 @@ import pytest
 
 from analytics.models import DeliveryStatus
 from tests.factories import WebhookDeliveryFactory
-from tests.helpers import client_for
+from tests.helpers import assert_problem, client_for
 from tests.webhook_receiver import consume, emit, subscribe
 
 pytestmark = [
@@ -19,9 +19,6 @@ DELIVERY_FIELDS = {
     "id", "event_id", "event_type", "status", "attempts", "response_status", "last_error",
     "created_at", "delivered_at",
 }  # fmt: skip
-
-
-# --- the API --------------------------------------------------------------------------
 
 
 def test_secret_is_shown_only_on_creation(admin_user, receiver):
@@ -141,7 +138,7 @@ def test_only_admins_manage_webhooks(role, request, receiver):
     for method, url, data in calls:
         response = getattr(client, method)(url, data, format="json")
         assert response.status_code == expected, (method, url, response.content)
-        assert response["Content-Type"].startswith("application/problem+json")
+        assert_problem(response, expected)
     subscription.refresh_from_db()
     assert subscription.is_active
     assert receiver.requests == []

@@ -1,5 +1,5 @@
-"""Webhooks against a real HTTP receiver on 127.0.0.1: signing, retries, 410, redelivery,
-the private-address guard, the admin API and its permissions, and deduplication."""
+"""Webhook delivery against a real HTTP receiver on 127.0.0.1: signing, retries, timeouts,
+410, ordering per aggregate, TLS, deduplication, stalled deliveries queued again."""
 
 import json
 import shutil
@@ -33,9 +33,6 @@ pytestmark = [
 WEBHOOKS = "/api/v1/admin/webhooks/"
 PAYLOAD_FIELDS = {"id", "type", "occurred_at", "aggregate_type", "aggregate_id", "data"}
 TRIES = webhook_tasks.MAX_RETRIES + 1
-
-
-# --- delivery -------------------------------------------------------------------------
 
 
 def test_event_is_delivered_signed_through_the_whole_pipeline(

@@ -16,9 +16,6 @@ pytestmark = [
 WEBHOOKS = "/api/v1/admin/webhooks/"
 
 
-# --- the private-address guard --------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     "url",
     [

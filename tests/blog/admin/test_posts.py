@@ -271,7 +271,7 @@ def test_revisions_cannot_be_edited_through_the_change_form(editor_web):
     assert (revision.title, revision.body) == ("Kept", "Body")
 
 
-# --- the admin's bulk actions for posts ------------------------------------------------------
+# --- posts: one event per post a bulk action changed --------------------------------------
 
 
 @pytest.mark.parametrize(

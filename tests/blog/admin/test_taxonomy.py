@@ -19,6 +19,9 @@ from tests.helpers import admin_action
 pytestmark = pytest.mark.django_db
 
 
+# --- categories ---------------------------------------------------------------------------
+
+
 def test_adding_a_category_in_the_admin(editor_web):
     response = editor_web.post(
         "/admin/blog/category/add/", {"name": "Deep Dives", "slug": "", "description": "Long."}

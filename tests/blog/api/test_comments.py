@@ -1,5 +1,5 @@
-"""The comment endpoints of API.md: threads of a post, writing and replying, editing,
-deleting, moderation and the editors' moderation queue."""
+"""The comment endpoints of API.md: writing and replying, the thread of a post, editing
+and deleting. (Moderation and its queue: test_moderation.py.)"""
 
 import pytest
 

@@ -10,9 +10,6 @@ from tests.helpers import assert_problem, client_for, make_post, patch_json, pos
 pytestmark = pytest.mark.django_db
 
 
-# --- ETag, If-None-Match, If-Match, views --------------------------------------------------
-
-
 def test_detail_etag_and_if_none_match(author):
     post = make_post(author, status="published")
     anon = client_for(None)

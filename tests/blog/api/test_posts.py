@@ -1,6 +1,5 @@
-"""The posts API over HTTP: lifecycle, slugs, revisions, sanitizing, validation, tags,
-ETag / If-None-Match / If-Match, cursor pagination, filters and ordering, drafts lists,
-full-text search ranking (PostgreSQL) and query-count budgets."""
+"""Writing posts over HTTP: lifecycle, slugs, status transitions, revisions, sanitizing,
+validation, tags. (Conditional requests: test_post_etags.py; lists: test_post_lists.py.)"""
 
 from datetime import datetime, timedelta
 
@@ -381,8 +380,7 @@ def test_create_with_a_non_object_body_is_400(author_client, raw):
 
 def test_create_with_malformed_json_is_400(author_client):
     response = author_client.post(POSTS, data='{"title": ', content_type="application/json")
-    assert response.status_code == 400
-    assert response["Content-Type"].startswith("application/problem+json")
+    assert_problem(response, 400)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""The post services: lifecycle, slugs, revisions, sanitized rendering, tags, If-Match,
-the scheduler's `post_publish_due`, and the stored search vector (PostgreSQL)."""
+"""The post services: lifecycle, slugs, revisions, sanitized HTML, tags, If-Match, and the
+stored search vector (PostgreSQL). (`post_publish_due`: test_publish_due.py.)"""
 
 from datetime import timedelta
 

@@ -15,9 +15,6 @@ from tests.factories import DraftPostFactory, PostFactory
 pytestmark = pytest.mark.django_db
 
 
-# --- the scheduler -------------------------------------------------------------------------
-
-
 def test_publish_due_publishes_due_posts_once_and_leaves_future_ones(author):
     now = timezone.now()
     due_earlier = DraftPostFactory(status=PostStatus.SCHEDULED, publish_at=now - timedelta(hours=2))

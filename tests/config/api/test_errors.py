@@ -11,7 +11,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from blog.api.views import PostViewSet
 from tests.factories import PostFactory
-from tests.helpers import assert_problem, client_for, post_json
+from tests.helpers import assert_problem, client_for, patch_json, post_json
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +120,7 @@ def test_unknown_field_is_400_validation_error_naming_it(author_client):
 
 def test_unknown_field_on_patch_is_400(author_client, author):
     post = PostFactory(author=author)
-    response = author_client.patch(
-        f"/api/v1/posts/{post.slug}/",
-        data=json.dumps({"view_count": 1000}),
-        content_type="application/json",
-    )
+    response = patch_json(author_client, f"/api/v1/posts/{post.slug}/", {"view_count": 1000})
     body = assert_problem(response, 400, "validation_error")
     assert "view_count" in body["fields"]
     post.refresh_from_db()
@@ -217,12 +213,7 @@ def test_expired_bearer_token_is_401_authentication_failed(reader):
 def test_browser_accept_header_still_gets_problem_json_for_api_errors(author):
     client = client_for(author)
     html = "text/html,application/xhtml+xml,*/*;q=0.8"
-    response = client.post(
-        "/api/v1/posts/",
-        data=json.dumps({"titel": "x"}),
-        content_type="application/json",
-        HTTP_ACCEPT=html,
-    )
+    response = post_json(client, "/api/v1/posts/", {"titel": "x"}, HTTP_ACCEPT=html)
     assert_problem(response, 400, "validation_error")
     assert_problem(APIClient().get("/api/v1/users/me/", HTTP_ACCEPT=html), 401)
     assert_problem(client.put("/api/v1/posts/", HTTP_ACCEPT=html), 405, "method_not_allowed")

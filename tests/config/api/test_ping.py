@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.throttling import SimpleRateThrottle
 
-from tests.helpers import client_for
+from tests.helpers import assert_problem, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,7 @@ def test_ping_accepts_an_authenticated_user(reader):
 def test_ping_is_throttled_like_everything_else(anon_client, monkeypatch):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "1/min")
     assert anon_client.get("/api/v1/ping/").status_code == 200
-    response = anon_client.get("/api/v1/ping/")
-    assert response.status_code == 429
-    assert response["Content-Type"].startswith("application/problem+json")
+    assert_problem(anon_client.get("/api/v1/ping/"), 429)
 
 
 def test_ping_refuses_other_methods(anon_client):

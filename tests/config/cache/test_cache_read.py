@@ -17,9 +17,6 @@ pytestmark = [
 ]
 
 
-# --- cache_read: values that depend on several namespaces ----------------------------------
-
-
 def test_cache_read_depends_on_every_namespace_it_names_or_resolves():
     calls = []
 

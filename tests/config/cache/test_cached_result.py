@@ -1,5 +1,6 @@
-"""The cache module (config/cache/) against the real Redis of the test command, its
-receiver, endpoint and commands."""
+"""`cached_result` (config/cache/) against the real Redis of the test command: results
+and counters per namespace, invalidation by generation, bypass and refresh, TTLs,
+encryption, stampedes, Redis down."""
 
 import threading
 import time
