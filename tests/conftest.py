@@ -4,6 +4,7 @@ from django_redis.pool import ConnectionFactory
 from rest_framework.test import APIClient
 
 from config import cache as cache_module
+from config.cache import cache_stats_reset
 from config.celery import app as celery_app
 from config.events.bus import event_committed
 from tests import factories
@@ -105,9 +106,9 @@ def admin_web(admin_user):
 @pytest.fixture
 def fresh_cache_counters():
     """The cache's hit and miss counters from zero (they are shared through Redis)."""
-    cache_module.cache_stats_reset()
+    cache_stats_reset()
     yield
-    cache_module.cache_stats_reset()
+    cache_stats_reset()
 
 
 @pytest.fixture
