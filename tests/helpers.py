@@ -1,6 +1,7 @@
 """What many test modules need, in one place so that a check means the same everywhere:
-API and browser clients, problem documents, list pages, a Redis that is down, a port
-where nothing listens, a function under cache, and the events a test stored."""
+API, browser and admin clients, what the API shows, posts made through the service,
+problem documents and list pages, a Redis that is down, a port where nothing listens, a
+function under cache, and the events a test stored."""
 
 import json
 import socket
@@ -46,7 +47,7 @@ def web_client(user) -> Client:
 
 
 def post_json(client, path, data=None, **extra):
-    """POST `data` as a JSON body (with the test client's own encoder out of the way)."""
+    """POST `data` as a raw JSON body, the way any HTTP client sends it."""
     return client.post(path, data=json.dumps(data or {}), content_type="application/json", **extra)
 
 
