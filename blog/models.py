@@ -97,10 +97,6 @@ class Post(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("blog:post-page", kwargs={"slug": self.slug})
 
-    @property
-    def is_published(self) -> bool:
-        return self.status == PostStatus.PUBLISHED
-
 
 class Revision(models.Model):
     """A snapshot of a post's title and body, kept at creation and at every change."""

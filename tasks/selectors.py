@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from config.db.filtering import apply_filterset
@@ -34,10 +34,3 @@ def job_get(*, job_id: object) -> JobRecord:
     if record is None:
         raise NotFoundError("No such job.")
     return record
-
-
-def job_counts() -> dict[str, dict[str, int]]:
-    """`{by_status: {status: n}, by_queue: {queue: n}}` over every recorded job."""
-    by_status = dict(JobRecord.objects.order_by().values_list("status").annotate(n=Count("id")))
-    by_queue = dict(JobRecord.objects.order_by().values_list("queue").annotate(n=Count("id")))
-    return {"by_status": by_status, "by_queue": by_queue}

@@ -178,10 +178,6 @@ def post_tag_names(*, post: Post) -> list[str]:
     return list(post.tags.values_list("name", flat=True))
 
 
-def post_scheduled_due_count(*, now) -> int:
-    return Post.objects.filter(status=PostStatus.SCHEDULED, publish_at__lte=now).count()
-
-
 def post_latest_published(*, limit: int = 20, category: Category | None = None) -> QuerySet[Post]:
     qs = post_base_queryset().filter(status=PostStatus.PUBLISHED)
     if category is not None:

@@ -4,7 +4,6 @@ the admin's login form, on the real Redis and with Redis down (event-store fallb
 import io
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.throttling import SimpleRateThrottle
@@ -14,16 +13,10 @@ from analytics.models import Event
 from config import cache as cache_module
 from config.api.ratelimit import ratelimit_reset_local
 from tests import factories
-from tests.config.test_health import DEAD_CACHES
+from tests.helpers import DEAD_REDIS_CACHES, assert_problem, needs_redis, token_obtain
 
 pytestmark = pytest.mark.django_db
 
-needs_redis = pytest.mark.skipif(
-    "django_redis" not in settings.CACHES["default"]["BACKEND"],
-    reason="runs against the Redis of REDIS_URL",
-)
-
-TOKEN = "/api/v1/auth/token/"
 ADMIN_LOGIN = "/admin/login/"
 WRONG = "not-the-password-at-all"
 
@@ -39,13 +32,9 @@ def _small_limits(settings, monkeypatch):
     ratelimit_reset_local()
 
 
-def obtain(client, username, password):
-    return client.post(TOKEN, {"username": username, "password": password}, format="json")
-
-
 def fail(client, username, times):
     for _ in range(times):
-        assert obtain(client, username, WRONG).status_code == 401
+        assert token_obtain(client, username, WRONG).status_code == 401
 
 
 def failure_reasons(username):
@@ -54,9 +43,7 @@ def failure_reasons(username):
 
 
 def assert_locked(response):
-    assert response.status_code == 429, response.content
-    assert response["Content-Type"].startswith("application/problem+json")
-    assert response.json()["code"] == "login_locked"
+    assert_problem(response, 429, "login_locked")
     return int(response["Retry-After"])
 
 
@@ -64,7 +51,7 @@ def test_the_limit_of_failures_locks_the_account_even_for_the_right_password(ano
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 3)
 
-    retry_after = assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    retry_after = assert_locked(token_obtain(anon_client, user.username, factories.PASSWORD))
 
     assert 0 < retry_after <= 600
     assert failure_reasons(user.username)[-1] == "locked"
@@ -74,33 +61,33 @@ def test_the_limit_of_failures_locks_the_account_even_for_the_right_password(ano
 def test_failures_below_the_limit_do_not_lock(anon_client):
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 2)
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
 
 
 def test_a_successful_sign_in_forgets_the_failures(anon_client):
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 2)
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
     fail(anon_client, user.username, 2)
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
 
 
 def test_usernames_are_counted_case_insensitively(anon_client):
     user = factories.ReaderFactory(username="carol")
     fail(anon_client, "Carol", 2)
     fail(anon_client, "CAROL", 1)
-    assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    assert_locked(token_obtain(anon_client, user.username, factories.PASSWORD))
 
 
 def test_unknown_usernames_lock_like_known_ones(anon_client):
     fail(anon_client, "nobody-here", 3)
-    assert_locked(obtain(anon_client, "nobody-here", WRONG))
+    assert_locked(token_obtain(anon_client, "nobody-here", WRONG))
 
 
 def test_a_lockout_is_per_username(anon_client):
     victim, other = factories.ReaderFactory(), factories.ReaderFactory()
     fail(anon_client, victim.username, 3)
-    assert obtain(anon_client, other.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, other.username, factories.PASSWORD).status_code == 200
 
 
 @needs_redis
@@ -109,12 +96,12 @@ def test_a_repeated_lockout_lasts_twice_as_long(anon_client):
 
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 3)
-    first = assert_locked(obtain(anon_client, user.username, WRONG))
+    first = assert_locked(token_obtain(anon_client, user.username, WRONG))
     # The lock runs out (without waiting for it): the strikes are remembered.
     get_redis_connection("default").delete(lockout._keys(user.username)[1])
     fail(anon_client, user.username, 3)
 
-    second = assert_locked(obtain(anon_client, user.username, WRONG))
+    second = assert_locked(token_obtain(anon_client, user.username, WRONG))
 
     assert first <= 600 < second <= 1200
 
@@ -123,7 +110,7 @@ def test_refused_attempts_do_not_count_as_guesses(anon_client):
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 3)
     for _ in range(5):
-        assert_locked(obtain(anon_client, user.username, WRONG))
+        assert_locked(token_obtain(anon_client, user.username, WRONG))
     assert failure_reasons(user.username).count("locked") == 5
 
 
@@ -131,11 +118,11 @@ def test_refused_attempts_do_not_count_as_guesses(anon_client):
 
 
 def test_with_redis_down_failures_in_the_event_store_lock(anon_client, settings, caplog):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 3)
 
-    retry_after = assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    retry_after = assert_locked(token_obtain(anon_client, user.username, factories.PASSWORD))
 
     assert 0 < retry_after <= 900
     # Counted as a degradation (logged by the first component that met the dead Redis).
@@ -143,19 +130,19 @@ def test_with_redis_down_failures_in_the_event_store_lock(anon_client, settings,
 
 
 def test_with_redis_down_a_successful_sign_in_still_forgives(anon_client, settings):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 2)
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
     fail(anon_client, user.username, 2)
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
 
 
 def test_failures_counted_while_redis_was_up_lock_when_it_goes_down(anon_client, settings):
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 3)
-    settings.CACHES = DEAD_CACHES
-    assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    settings.CACHES = DEAD_REDIS_CACHES
+    assert_locked(token_obtain(anon_client, user.username, factories.PASSWORD))
 
 
 # --- the admin's login form -------------------------------------------------------------
@@ -188,7 +175,7 @@ def test_admin_login_failures_lock_the_api_too_and_vice_versa(anon_client):
     assert response.status_code == 200  # the form again, with the error
     assert "Too many failed sign-ins" in response.content.decode()
     assert client.get("/admin/").status_code == 302  # not signed in
-    assert_locked(obtain(anon_client, editor.username, factories.PASSWORD))
+    assert_locked(token_obtain(anon_client, editor.username, factories.PASSWORD))
     assert failure_reasons(editor.username) == ["invalid_login"] * 2 + [
         "no_active_account",
         "locked",
@@ -211,14 +198,14 @@ def test_admin_login_is_throttled_per_address_with_the_token_endpoint(monkeypatc
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login", "2/min")
     editor = factories.EditorFactory()
     client = Client()
-    assert obtain(anon_client, editor.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, editor.username, factories.PASSWORD).status_code == 200
     assert admin_login(client, editor.username, WRONG).status_code == 200
 
     response = admin_login(client, editor.username, factories.PASSWORD)
 
     assert "Too many sign-in attempts" in response.content.decode()
     assert client.get("/admin/").status_code == 302
-    assert obtain(anon_client, editor.username, factories.PASSWORD).status_code == 429
+    assert token_obtain(anon_client, editor.username, factories.PASSWORD).status_code == 429
 
 
 # --- operators ----------------------------------------------------------------------------
@@ -227,22 +214,22 @@ def test_admin_login_is_throttled_per_address_with_the_token_endpoint(monkeypatc
 def test_login_unlock_command_lifts_a_lockout(anon_client):
     user = factories.ReaderFactory()
     fail(anon_client, user.username, 3)
-    assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    assert_locked(token_obtain(anon_client, user.username, factories.PASSWORD))
 
     out = io.StringIO()
     call_command("login_unlock", user.username, stdout=out)
     assert f"unlocked {user.username} (was locked for" in out.getvalue()
     assert Event.objects.filter(type="user.login_unlocked", aggregate_id=str(user.pk)).exists()
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
 
 
 def test_login_unlock_also_holds_with_redis_down(anon_client, settings):
     user = factories.ReaderFactory()
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     fail(anon_client, user.username, 3)
-    assert_locked(obtain(anon_client, user.username, factories.PASSWORD))
+    assert_locked(token_obtain(anon_client, user.username, factories.PASSWORD))
     call_command("login_unlock", user.username, stdout=io.StringIO())
-    assert obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
+    assert token_obtain(anon_client, user.username, factories.PASSWORD).status_code == 200
 
 
 def test_login_unlock_of_an_unknown_username_fails():

@@ -18,7 +18,7 @@ from tasks.emails import send_email
 from tasks.models import JobRecord, JobStatus
 from tests import factories
 from tests.accounts.email_backends import FailOnceBackend, RefuseRecipientsBackend
-from tests.conftest import client_for
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,6 @@ ME = "/api/v1/users/me/"
 @pytest.fixture(autouse=True)
 def _site_url(settings):
     settings.SITE_URL = SITE
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Call a service as a request would, then run what follows its commit."""
-
-    def call(func, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return func(**kwargs)
-
-    return call
 
 
 @pytest.fixture
@@ -64,8 +53,8 @@ def post_url(post) -> str:
 # --- welcome ----------------------------------------------------------------------------
 
 
-def test_registration_sends_a_welcome_email(run):
-    user = run(
+def test_registration_sends_a_welcome_email(run_committed):
+    user = run_committed(
         accounts_services.user_register,
         username="alice",
         email="alice@example.com",
@@ -117,8 +106,10 @@ def test_welcome_is_sent_even_with_notifications_off(reader):
 # --- comments on one's post ---------------------------------------------------------------
 
 
-def test_approved_comment_emails_the_posts_author(run, post, author, reader):
-    comment = run(comment_create, post=post, author=reader, body="Lovely <b>tides</b>.\nMore.")
+def test_approved_comment_emails_the_posts_author(run_committed, post, author, reader):
+    comment = run_committed(
+        comment_create, post=post, author=reader, body="Lovely <b>tides</b>.\nMore."
+    )
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -136,18 +127,18 @@ def test_approved_comment_emails_the_posts_author(run, post, author, reader):
     ).exists()
 
 
-def test_own_comment_on_own_post_sends_nothing(run, post, author):
-    run(comment_create, post=post, author=author, body="Author's note.")
+def test_own_comment_on_own_post_sends_nothing(run_committed, post, author):
+    run_committed(comment_create, post=post, author=author, body="Author's note.")
 
     assert mail.outbox == []
     assert not email_jobs().exists()
 
 
-def test_reply_emails_the_parent_author_and_the_posts_author(run, post, author, reader):
+def test_reply_emails_the_parent_author_and_the_posts_author(run_committed, post, author, reader):
     replier = factories.ReaderFactory()
     parent = factories.CommentFactory(post=post, author=reader, body="First thoughts.")
 
-    run(comment_create, post=post, author=replier, body="A reply.", parent_id=parent.pk)
+    run_committed(comment_create, post=post, author=replier, body="A reply.", parent_id=parent.pk)
 
     by_recipient = {tuple(m.to): m for m in mail.outbox}
     assert set(by_recipient) == {(reader.email,), (author.email,)}
@@ -159,19 +150,21 @@ def test_reply_emails_the_parent_author_and_the_posts_author(run, post, author, 
     assert by_recipient[(author.email,)].subject.startswith(f"{replier.public_name} commented on")
 
 
-def test_reply_to_oneself_tells_only_the_posts_author(run, post, author, reader):
+def test_reply_to_oneself_tells_only_the_posts_author(run_committed, post, author, reader):
     parent = factories.CommentFactory(post=post, author=reader)
 
-    run(comment_create, post=post, author=reader, body="Also...", parent_id=parent.pk)
+    run_committed(comment_create, post=post, author=reader, body="Also...", parent_id=parent.pk)
 
     assert [m.to for m in mail.outbox] == [[author.email]]
     assert "commented on your post" in mail.outbox[0].body
 
 
-def test_reply_to_the_posts_author_sends_one_reply_email(run, post, author, reader):
+def test_reply_to_the_posts_author_sends_one_reply_email(run_committed, post, author, reader):
     parent = factories.CommentFactory(post=post, author=author, body="Thanks for reading.")
 
-    run(comment_create, post=post, author=reader, body="You're welcome.", parent_id=parent.pk)
+    run_committed(
+        comment_create, post=post, author=reader, body="You're welcome.", parent_id=parent.pk
+    )
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [author.email]
@@ -182,37 +175,37 @@ def test_reply_to_the_posts_author_sends_one_reply_email(run, post, author, read
 
 
 def test_pending_comment_is_announced_only_when_approved(
-    settings, run, post, author, reader, editor
+    settings, run_committed, post, author, reader, editor
 ):
     settings.COMMENTS_REQUIRE_MODERATION = True
-    comment = run(comment_create, post=post, author=reader, body="Held for review.")
+    comment = run_committed(comment_create, post=post, author=reader, body="Held for review.")
 
     assert comment.status == CommentStatus.PENDING
     assert mail.outbox == []
 
-    run(comment_moderate, comment=comment, actor=editor, status=CommentStatus.APPROVED)
+    run_committed(comment_moderate, comment=comment, actor=editor, status=CommentStatus.APPROVED)
 
     assert [m.to for m in mail.outbox] == [[author.email]]
     assert "Held for review." in mail.outbox[0].body
 
 
 def test_a_comment_is_announced_once_whatever_its_moderation(
-    settings, run, post, author, reader, editor
+    settings, run_committed, post, author, reader, editor
 ):
     settings.COMMENTS_REQUIRE_MODERATION = True
-    comment = run(comment_create, post=post, author=reader, body="Back and forth.")
+    comment = run_committed(comment_create, post=post, author=reader, body="Back and forth.")
     for status in (CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.APPROVED):
-        run(comment_moderate, comment=comment, actor=editor, status=status)
+        run_committed(comment_moderate, comment=comment, actor=editor, status=status)
 
     assert [m.to for m in mail.outbox] == [[author.email]]
     assert Event.objects.filter(type="comment.moderated", aggregate_id=str(comment.pk)).count() == 3
 
 
-def test_rejected_comment_emails_its_author(settings, run, post, author, reader, editor):
+def test_rejected_comment_emails_its_author(settings, run_committed, post, author, reader, editor):
     settings.COMMENTS_REQUIRE_MODERATION = True
-    comment = run(comment_create, post=post, author=reader, body="Buy cheap watches.")
+    comment = run_committed(comment_create, post=post, author=reader, body="Buy cheap watches.")
 
-    run(comment_moderate, comment=comment, actor=editor, status=CommentStatus.REJECTED)
+    run_committed(comment_moderate, comment=comment, actor=editor, status=CommentStatus.REJECTED)
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -223,11 +216,11 @@ def test_rejected_comment_emails_its_author(settings, run, post, author, reader,
     assert "Buy cheap watches." in html_of(message)
 
 
-def test_rejecting_ones_own_comment_sends_nothing(run, post, editor):
-    comment = run(comment_create, post=post, author=editor, body="Never mind.")
+def test_rejecting_ones_own_comment_sends_nothing(run_committed, post, editor):
+    comment = run_committed(comment_create, post=post, author=editor, body="Never mind.")
     mail.outbox.clear()
 
-    run(comment_moderate, comment=comment, actor=editor, status=CommentStatus.REJECTED)
+    run_committed(comment_moderate, comment=comment, actor=editor, status=CommentStatus.REJECTED)
 
     assert mail.outbox == []
 
@@ -267,30 +260,30 @@ def test_email_notifications_must_be_a_boolean(author):
     assert "email_notifications" in response.json()["fields"]
 
 
-def test_opted_out_author_gets_no_comment_emails(run, post, author, reader):
-    run(accounts_services.user_update_profile, user=author, email_notifications=False)
+def test_opted_out_author_gets_no_comment_emails(run_committed, post, author, reader):
+    run_committed(accounts_services.user_update_profile, user=author, email_notifications=False)
 
-    run(comment_create, post=post, author=reader, body="Hello?")
+    run_committed(comment_create, post=post, author=reader, body="Hello?")
 
     assert mail.outbox == []
     assert email_jobs().get().result == "skipped: notifications off"
 
 
-def test_opted_out_commenter_gets_no_rejection_email(settings, run, post, reader, editor):
+def test_opted_out_commenter_gets_no_rejection_email(settings, run_committed, post, reader, editor):
     settings.COMMENTS_REQUIRE_MODERATION = True
-    run(accounts_services.user_update_profile, user=reader, email_notifications=False)
-    comment = run(comment_create, post=post, author=reader, body="Spam?")
+    run_committed(accounts_services.user_update_profile, user=reader, email_notifications=False)
+    comment = run_committed(comment_create, post=post, author=reader, body="Spam?")
 
-    run(comment_moderate, comment=comment, actor=editor, status=CommentStatus.REJECTED)
+    run_committed(comment_moderate, comment=comment, actor=editor, status=CommentStatus.REJECTED)
 
     assert mail.outbox == []
 
 
-def test_inactive_users_get_nothing(run, post, author, reader):
+def test_inactive_users_get_nothing(run_committed, post, author, reader):
     author.is_active = False
     author.save(update_fields=["is_active"])
 
-    run(comment_create, post=post, author=reader, body="Anyone there?")
+    run_committed(comment_create, post=post, author=reader, body="Anyone there?")
 
     assert mail.outbox == []
     assert email_jobs().get().result == "skipped: inactive user"
@@ -299,26 +292,26 @@ def test_inactive_users_get_nothing(run, post, author, reader):
 # --- deduplication --------------------------------------------------------------------------
 
 
-def test_consumer_run_twice_on_one_event_sends_one_email(run, post, author, reader):
-    comment = run(comment_create, post=post, author=reader, body="Once.")
+def test_consumer_run_twice_on_one_event_sends_one_email(run_committed, post, author, reader):
+    comment = run_committed(comment_create, post=post, author=reader, body="Once.")
     event = Event.objects.get(type="comment.created", aggregate_id=str(comment.pk))
     assert len(mail.outbox) == 1
 
     # A redelivered job (at-least-once delivery, the relay, a replay) meets the dedupe.
-    result = run(consume_event.apply, args=("notifications", str(event.pk))).get()
+    result = run_committed(consume_event.apply, args=("notifications", str(event.pk))).get()
 
     assert result == "duplicate"
     assert len(mail.outbox) == 1
     assert email_jobs().count() == 1
 
 
-def test_handler_run_twice_on_one_event_sends_one_email(run, post, author, reader):
-    comment = run(comment_create, post=post, author=reader, body="Once.")
+def test_handler_run_twice_on_one_event_sends_one_email(run_committed, post, author, reader):
+    comment = run_committed(comment_create, post=post, author=reader, body="Once.")
     event = Event.objects.get(type="comment.created", aggregate_id=str(comment.pk))
 
     # Even past the consumer's dedupe (a replay under another consumer name, say), the
     # notification record keeps the fact from being told twice.
-    run(CONSUMERS["notifications"].handle, event=event)
+    run_committed(CONSUMERS["notifications"].handle, event=event)
 
     assert len(mail.outbox) == 1
     assert Notification.objects.filter(object_id=str(comment.pk)).count() == 1
@@ -356,12 +349,12 @@ def test_send_email_retries_an_smtp_error_and_records_the_attempts(
 
 
 def test_send_email_retried_from_a_notification(
-    settings, worker_like_eager, run, post, author, reader
+    settings, worker_like_eager, run_committed, post, author, reader
 ):
     settings.EMAIL_BACKEND = "tests.accounts.email_backends.FailOnceBackend"
     FailOnceBackend.reset()
 
-    run(comment_create, post=post, author=reader, body="Through a flaky server.")
+    run_committed(comment_create, post=post, author=reader, body="Through a flaky server.")
 
     assert [m.to for m in mail.outbox] == [[author.email]]
     job = email_jobs().get()

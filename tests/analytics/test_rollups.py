@@ -25,24 +25,17 @@ from blog.models import Comment, CommentStatus, PostStatus
 from blog.services import comments as comment_services
 from blog.services import posts as post_services
 from tasks.models import JobRecord
-from tests.factories import CommentFactory, DraftPostFactory, PostFactory, ReaderFactory
+from tests.factories import (
+    CommentFactory,
+    DraftPostFactory,
+    EventFactory,
+    PostDailyStatsFactory,
+    PostFactory,
+    ReaderFactory,
+)
+from tests.helpers import today
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Call a service and run what it starts after commit (the consumers' jobs)."""
-
-    def call(service, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(**kwargs)
-
-    return call
-
-
-def today():
-    return timezone.now().astimezone(UTC).date()
 
 
 def post_comments(post, day=None):
@@ -81,9 +74,9 @@ def test_the_consumer_is_registered_on_the_low_queue():
     assert not target.wants("post.viewed")
 
 
-def test_an_approved_comment_is_rolled_up_by_a_low_job(run):
+def test_an_approved_comment_is_rolled_up_by_a_low_job(run_committed):
     post, reader = PostFactory(), ReaderFactory()
-    run(comment_services.comment_create, post=post, author=reader, body="Nice.")
+    run_committed(comment_services.comment_create, post=post, author=reader, body="Nice.")
 
     assert post_comments(post) == 1
     assert site("comments") == 1
@@ -91,64 +84,76 @@ def test_an_approved_comment_is_rolled_up_by_a_low_job(run):
     assert job.queue == "low" and job.status == "completed"
 
 
-def test_moderation_to_and_from_approved_follows(run, settings, editor):
+def test_moderation_to_and_from_approved_follows(run_committed, settings, editor):
     settings.COMMENTS_REQUIRE_MODERATION = True
     post, reader = PostFactory(), ReaderFactory()
-    comment = run(comment_services.comment_create, post=post, author=reader, body="Held.")
+    comment = run_committed(comment_services.comment_create, post=post, author=reader, body="Held.")
     assert comment.status == CommentStatus.PENDING
     assert post_comments(post) == 0 and site("comments") == 0
 
-    run(comment_services.comment_moderate, comment=comment, actor=editor, status="approved")
+    run_committed(
+        comment_services.comment_moderate, comment=comment, actor=editor, status="approved"
+    )
     assert post_comments(post) == 1 and site("comments") == 1
 
-    run(comment_services.comment_moderate, comment=comment, actor=editor, status="spam")
+    run_committed(comment_services.comment_moderate, comment=comment, actor=editor, status="spam")
     assert post_comments(post) == 0 and site("comments") == 0
 
-    run(comment_services.comment_moderate, comment=comment, actor=editor, status="rejected")
+    run_committed(
+        comment_services.comment_moderate, comment=comment, actor=editor, status="rejected"
+    )
     assert post_comments(post) == 0 and site("comments") == 0
 
 
-def test_deleting_an_approved_comment_takes_it_off(run):
+def test_deleting_an_approved_comment_takes_it_off(run_committed):
     post, reader = PostFactory(), ReaderFactory()
-    kept = run(comment_services.comment_create, post=post, author=reader, body="One.")
-    gone = run(comment_services.comment_create, post=post, author=reader, body="Two.")
+    kept = run_committed(comment_services.comment_create, post=post, author=reader, body="One.")
+    gone = run_committed(comment_services.comment_create, post=post, author=reader, body="Two.")
     assert post_comments(post) == 2
 
-    run(comment_services.comment_delete, comment=gone, actor=reader)
+    run_committed(comment_services.comment_delete, comment=gone, actor=reader)
     assert post_comments(post) == 1 and site("comments") == 1
     assert Comment.objects.filter(pk=kept.pk).exists()
 
 
-def test_an_edit_that_sends_a_comment_back_to_moderation_takes_it_off(run, settings):
+def test_an_edit_that_sends_a_comment_back_to_moderation_takes_it_off(run_committed, settings):
     settings.COMMENT_MAX_LINKS = 1
     post, reader = PostFactory(), ReaderFactory()
-    comment = run(comment_services.comment_create, post=post, author=reader, body="Plain.")
+    comment = run_committed(
+        comment_services.comment_create, post=post, author=reader, body="Plain."
+    )
     assert post_comments(post) == 1
 
     spam = "https://a.example https://b.example https://c.example"
-    comment = run(comment_services.comment_update, comment=comment, actor=reader, body=spam)
+    comment = run_committed(
+        comment_services.comment_update, comment=comment, actor=reader, body=spam
+    )
     assert comment.status == CommentStatus.PENDING
     assert post_comments(post) == 0 and site("comments") == 0
 
 
-def test_a_comment_counts_on_the_day_it_was_written(run, editor):
+def test_a_comment_counts_on_the_day_it_was_written(run_committed, editor):
     post = PostFactory()
     three_days_ago = timezone.now() - timedelta(days=3)
     comment = CommentFactory(post=post, status=CommentStatus.PENDING)
     Comment.objects.filter(pk=comment.pk).update(created_at=three_days_ago)
     comment.refresh_from_db()
 
-    run(comment_services.comment_moderate, comment=comment, actor=editor, status="approved")
+    run_committed(
+        comment_services.comment_moderate, comment=comment, actor=editor, status="approved"
+    )
     day = three_days_ago.astimezone(UTC).date()
     assert post_comments(post, day) == 1 and post_comments(post) == 0
     assert site("comments", day) == 1 and site("comments") == 0
 
 
-def test_the_roll_up_matches_the_comments_after_many_changes(run, settings, editor):
+def test_the_roll_up_matches_the_comments_after_many_changes(run_committed, settings, editor):
     settings.COMMENTS_REQUIRE_MODERATION = True
     posts, reader = [PostFactory(), PostFactory()], ReaderFactory()
     comments = [
-        run(comment_services.comment_create, post=posts[i % 2], author=reader, body=f"c{i}")
+        run_committed(
+            comment_services.comment_create, post=posts[i % 2], author=reader, body=f"c{i}"
+        )
         for i in range(8)
     ]
     # Some were written on earlier days (rows written directly: only the day matters).
@@ -158,9 +163,13 @@ def test_the_roll_up_matches_the_comments_after_many_changes(run, settings, edit
         )
         comment.refresh_from_db()
     for comment, status in zip(comments, ["approved"] * 6 + ["spam", "approved"], strict=True):
-        run(comment_services.comment_moderate, comment=comment, actor=editor, status=status)
-    run(comment_services.comment_moderate, comment=comments[1], actor=editor, status="rejected")
-    run(comment_services.comment_delete, comment=comments[2], actor=editor)
+        run_committed(
+            comment_services.comment_moderate, comment=comment, actor=editor, status=status
+        )
+    run_committed(
+        comment_services.comment_moderate, comment=comments[1], actor=editor, status="rejected"
+    )
+    run_committed(comment_services.comment_delete, comment=comments[2], actor=editor)
 
     for post in posts:
         assert rolled_up(post) == truth(post)
@@ -169,10 +178,12 @@ def test_the_roll_up_matches_the_comments_after_many_changes(run, settings, edit
         assert site("comments", day) == sum(truth(p).get(day, 0) for p in posts)
 
 
-def test_each_event_is_rolled_up_once(run):
+def test_each_event_is_rolled_up_once(run_committed):
     post, reader = PostFactory(), ReaderFactory()
-    run(comment_services.comment_create, post=post, author=reader, body="Once.")
-    run(post_services.post_publish, post=DraftPostFactory(author=post.author), actor=post.author)
+    run_committed(comment_services.comment_create, post=post, author=reader, body="Once.")
+    run_committed(
+        post_services.post_publish, post=DraftPostFactory(author=post.author), actor=post.author
+    )
     assert site("posts_published") == 1 and site("comments") == 1
 
     for event in Event.objects.filter(type__in=["comment.created", "post.published"]):
@@ -181,20 +192,20 @@ def test_each_event_is_rolled_up_once(run):
     assert post_comments(post) == 1
 
 
-def test_a_comment_event_applied_again_changes_nothing(run):
+def test_a_comment_event_applied_again_changes_nothing(run_committed):
     """Comments are recounted, not incremented: a replay of their events is harmless."""
     post, reader = PostFactory(), ReaderFactory()
-    run(comment_services.comment_create, post=post, author=reader, body="Once.")
+    run_committed(comment_services.comment_create, post=post, author=reader, body="Once.")
     event = Event.objects.get(type="comment.created")
     daily_stats_apply_event(event=event)
     daily_stats_apply_event(event=event)
     assert post_comments(post) == 1 and site("comments") == 1
 
 
-def test_site_totals_count_publications_and_registrations(run, author):
+def test_site_totals_count_publications_and_registrations(run_committed, author):
     draft = DraftPostFactory(author=author)
-    run(post_services.post_publish, post=draft, actor=author)
-    run(
+    run_committed(post_services.post_publish, post=draft, actor=author)
+    run_committed(
         user_register,
         username="newcomer",
         email="newcomer@example.com",
@@ -207,12 +218,10 @@ def test_site_totals_count_publications_and_registrations(run, author):
 
 def test_the_events_day_is_the_day_counted():
     yesterday = timezone.now() - timedelta(days=1)
-    event = Event.objects.create(
+    event = EventFactory(
         id="00000000-0000-4000-8000-000000000001",
         type="user.registered",
         occurred_at=yesterday,
-        aggregate_type="user",
-        aggregate_id="1",
         data={"username": "x", "role": "reader"},
     )
     daily_stats_apply_event(event=event)
@@ -224,7 +233,7 @@ def test_the_events_day_is_the_day_counted():
 
 
 def _stats(post, days_ago, views=0, comments=0):
-    PostDailyStats.objects.create(
+    PostDailyStatsFactory(
         post=post, date=today() - timedelta(days=days_ago), views=views, comments=comments
     )
 
@@ -254,11 +263,11 @@ def test_trending_weighs_views_and_comments_of_recent_days():
     assert [r["slug"] for r in post_trending(days=7, limit=1)] == [discussed.slug]
 
 
-def test_trending_from_the_views_counter(run):
+def test_trending_from_the_views_counter(run_committed):
     first, second = PostFactory(), PostFactory()
     post_view_count(post_id=first.pk, views=3)
     post_view_count(post_id=second.pk, views=2)
-    run(comment_services.comment_create, post=second, author=ReaderFactory(), body="Hi.")
+    run_committed(comment_services.comment_create, post=second, author=ReaderFactory(), body="Hi.")
     view_counts_flush()
     assert [r["slug"] for r in post_trending()] == [second.slug, first.slug]
 

@@ -15,8 +15,8 @@ from blog.services.taxonomy import category_create
 from config import cache as cache_module
 from config.api import ratelimit
 from config.redis.circuit import redis_circuit
-from tests.conftest import client_for
 from tests.factories import PASSWORD, AuthorFactory, EditorFactory, ReaderFactory
+from tests.helpers import client_for
 from tests.redis_proxy import HangingRedisProxy
 
 pytestmark = [pytest.mark.cached_reads, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,7 @@ from blog import events as blog_events
 from config.events import registry, store
 from config.events.bus import publish
 from tests import factories
-from tests.config.test_health import DEAD_CACHES
+from tests.helpers import DEAD_REDIS_CACHES
 
 
 def test_every_app_s_declared_types_are_registered_in_order():
@@ -55,7 +55,7 @@ def test_an_undeclared_type_cannot_be_published():
 
 @pytest.mark.django_db
 def test_the_lockout_never_fails_open_without_an_event_store(settings, monkeypatch):
-    settings.CACHES = DEAD_CACHES
+    settings.CACHES = DEAD_REDIS_CACHES
     user = factories.ReaderFactory()
     assert lockout.login_locked_for(user.username) is None  # analytics' reader answers
 

@@ -14,14 +14,16 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from analytics.models import Event, PostDailyStats, SiteDailyStats
+from analytics.models import Event
 from blog.models import Comment, CommentStatus, Post, PostStatus
 from tests.factories import (
     PASSWORD,
     CommentFactory,
     DraftPostFactory,
     EditorFactory,
+    PostDailyStatsFactory,
     PostFactory,
+    SiteDailyStatsFactory,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -91,9 +93,9 @@ def test_an_editor_reads_the_dashboard_approves_and_publishes(page, live_server)
     today = timezone.now().astimezone(UTC).date()
     editor = EditorFactory(username="erin")
     popular = PostFactory(title="A much-read post")
-    SiteDailyStats.objects.create(date=today, views=40)
-    SiteDailyStats.objects.create(date=today - timedelta(days=3), views=15, comments=2)
-    PostDailyStats.objects.create(post=popular, date=today, views=40)
+    SiteDailyStatsFactory(date=today, views=40)
+    SiteDailyStatsFactory(date=today - timedelta(days=3), views=15, comments=2)
+    PostDailyStatsFactory(post=popular, date=today, views=40)
     pending = CommentFactory(
         post=popular, status=CommentStatus.PENDING, body="Waiting for an editor's yes"
     )

@@ -2,9 +2,10 @@
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.test import Client
 
 from tasks.models import JobRecord, JobStatus
+from tests.factories import JobRecordFactory
+from tests.helpers import web_client
 from tests.tasks import jobs
 
 pytestmark = pytest.mark.django_db
@@ -12,16 +13,9 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/tasks/jobrecord/"
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def failed_job(**fields) -> JobRecord:
-    return JobRecord.objects.create(
+    return JobRecordFactory(
         **{
-            "name": "tests.note_start",
             "status": JobStatus.FAILED,
             "attempts": 1,
             "max_attempts": 1,
@@ -33,7 +27,7 @@ def failed_job(**fields) -> JobRecord:
 
 def test_admins_see_the_jobs_read_only_with_filters(admin_user):
     job = failed_job(arguments={"args": ["log", "x"], "kwargs": {}})
-    client = login(admin_user)
+    client = web_client(admin_user)
 
     changelist = client.get(CHANGELIST, {"status__exact": "failed"})
     assert changelist.status_code == 200
@@ -45,7 +39,7 @@ def test_admins_see_the_jobs_read_only_with_filters(admin_user):
 
 
 def test_editors_do_not_see_the_jobs(editor):
-    assert login(editor).get(CHANGELIST).status_code == 403
+    assert web_client(editor).get(CHANGELIST).status_code == 403
 
 
 def test_the_retry_action_queues_a_failed_job_again_with_its_arguments(
@@ -56,7 +50,7 @@ def test_the_retry_action_queues_a_failed_job_again_with_its_arguments(
     done = failed_job(status=JobStatus.COMPLETED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(admin_user).post(
+        response = web_client(admin_user).post(
             CHANGELIST,
             {"action": "retry_failed", ACTION_CHECKBOX_NAME: [str(job.pk), str(done.pk)]},
             follow=True,
@@ -77,7 +71,7 @@ def test_the_retry_action_queues_a_failed_job_again_with_its_arguments(
 def test_a_job_whose_arguments_were_redacted_is_not_retried(admin_user):
     job = failed_job(arguments={"args": ["[redacted]", "x"], "kwargs": {}})
 
-    response = login(admin_user).post(
+    response = web_client(admin_user).post(
         CHANGELIST, {"action": "retry_failed", ACTION_CHECKBOX_NAME: [str(job.pk)]}, follow=True
     )
 

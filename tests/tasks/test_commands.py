@@ -6,7 +6,8 @@ import uuid
 import pytest
 from django.core.management import CommandError, call_command
 
-from tasks.models import JobRecord, JobStatus
+from tasks.models import JobStatus
+from tests.factories import JobRecordFactory
 from tests.tasks import jobs
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +19,9 @@ def run(*args):
     return out.getvalue(), err.getvalue()
 
 
-def make_job(**fields) -> JobRecord:
-    return JobRecord.objects.create(**{"name": "tests.note_start", **fields})
-
-
 def test_jobs_lists_newest_first_and_filters():
-    failed = make_job(status=JobStatus.FAILED, error="OSError: down\nmore", priority="high")
-    done = make_job(status=JobStatus.COMPLETED, name="tasks.send_email", duration_ms=12)
+    failed = JobRecordFactory(status=JobStatus.FAILED, error="OSError: down\nmore", priority="high")
+    done = JobRecordFactory(status=JobStatus.COMPLETED, name="tasks.send_email", duration_ms=12)
 
     out, _ = run("jobs")
     lines = out.splitlines()
@@ -47,8 +44,8 @@ def test_jobs_rejects_a_bad_limit():
 
 
 def test_jobs_cancel_cancels_waiting_jobs_and_says_which_it_could_not():
-    pending = make_job()
-    running = make_job(status=JobStatus.RUNNING)
+    pending = JobRecordFactory()
+    running = JobRecordFactory(status=JobStatus.RUNNING)
 
     with pytest.raises(CommandError) as caught:
         run("jobs_cancel", str(pending.pk), str(running.pk), "not-an-id")
@@ -61,14 +58,16 @@ def test_jobs_cancel_cancels_waiting_jobs_and_says_which_it_could_not():
 
 
 def test_jobs_cancel_exits_0_when_all_were_cancelled():
-    job = make_job()
+    job = JobRecordFactory()
     out, _ = run("jobs_cancel", str(job.pk))
     assert "cancelled" in out
 
 
 def test_jobs_retry_by_id(django_capture_on_commit_callbacks):
     log = f"testjobs:{jobs.new_key()}:starts"
-    job = make_job(status=JobStatus.FAILED, arguments={"args": [log, "again"], "kwargs": {}})
+    job = JobRecordFactory(
+        status=JobStatus.FAILED, arguments={"args": [log, "again"], "kwargs": {}}
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         out, _ = run("jobs_retry", str(job.pk))
@@ -81,9 +80,15 @@ def test_jobs_retry_by_id(django_capture_on_commit_callbacks):
 
 def test_jobs_retry_all_failed_skips_what_it_cannot_retry(django_capture_on_commit_callbacks):
     log = f"testjobs:{jobs.new_key()}:starts"
-    retryable = make_job(status=JobStatus.FAILED, arguments={"args": [log, "x"], "kwargs": {}})
-    redacted = make_job(status=JobStatus.FAILED, arguments={"args": ["[redacted]"], "kwargs": {}})
-    completed = make_job(status=JobStatus.COMPLETED, arguments={"args": [log, "y"], "kwargs": {}})
+    retryable = JobRecordFactory(
+        status=JobStatus.FAILED, arguments={"args": [log, "x"], "kwargs": {}}
+    )
+    redacted = JobRecordFactory(
+        status=JobStatus.FAILED, arguments={"args": ["[redacted]"], "kwargs": {}}
+    )
+    completed = JobRecordFactory(
+        status=JobStatus.COMPLETED, arguments={"args": [log, "y"], "kwargs": {}}
+    )
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError) as caught:
         run("jobs_retry", "--all-failed")

@@ -8,11 +8,17 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core.management import CommandError, call_command
 
-from analytics.models import Event, PostDailyStats, Report, ReportStatus
+from analytics.models import Event, Report, ReportStatus
 from analytics.reports.builders import content_table, engagement_table, users_table
 from tasks.models import JobRecord, JobStatus
-from tests.conftest import client_for
-from tests.factories import CommentFactory, PostFactory, ReaderFactory
+from tests.factories import (
+    CommentFactory,
+    PostDailyStatsFactory,
+    PostFactory,
+    ReaderFactory,
+    ReportFactory,
+)
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +41,9 @@ def january():
     """A post published in January with views and comments, one outside the range."""
     post = PostFactory(slug="in-range", published_at=at(10))
     PostFactory(slug="too-late", published_at=at(1, month=2))
-    PostDailyStats.objects.create(post=post, date=date(2026, 1, 10), views=7)
-    PostDailyStats.objects.create(post=post, date=date(2026, 1, 11), views=3)
-    PostDailyStats.objects.create(post=post, date=date(2026, 2, 1), views=100)
+    PostDailyStatsFactory(post=post, date=date(2026, 1, 10), views=7)
+    PostDailyStatsFactory(post=post, date=date(2026, 1, 11), views=3)
+    PostDailyStatsFactory(post=post, date=date(2026, 2, 1), views=100)
     comment = CommentFactory(post=post)
     type(comment).objects.filter(pk=comment.pk).update(created_at=at(11))
     return post
@@ -136,7 +142,7 @@ def test_invalid_requests_are_400(editor_client, body, field):
 @pytest.mark.parametrize(("who", "expected"), [(None, 401), ("reader", 403), ("author", 403)])
 def test_reports_are_for_editors(request, who, expected):
     client = client_for(request.getfixturevalue(who) if who else None)
-    report = Report.objects.create(kind="users", format="csv", start=date.today(), end=date.today())
+    report = ReportFactory()
 
     assert client.post(CREATE, {"kind": "content", "format": "csv", **JAN}).status_code == expected
     assert client.get(f"{CREATE}{report.pk}/").status_code == expected
@@ -151,7 +157,7 @@ def test_a_report_whose_job_gives_up_is_failed(editor, monkeypatch):
         raise ValueError("no such column")
 
     monkeypatch.setitem(report_module.BUILDERS, "users", broken)
-    report = Report.objects.create(kind="users", format="csv", start=date.today(), end=date.today())
+    report = ReportFactory()
 
     with pytest.raises(ValueError):
         generate_report.apply_async(args=(str(report.pk),), task_id=str(report.pk))
@@ -165,7 +171,7 @@ def test_a_report_whose_job_gives_up_is_failed(editor, monkeypatch):
 def test_generating_twice_keeps_one_file_and_one_event(editor):
     from analytics.reports.generation import report_generate
 
-    report = Report.objects.create(kind="users", format="csv", start=date.today(), end=date.today())
+    report = ReportFactory()
 
     first = report_generate(report_id=report.pk)
     second = report_generate(report_id=report.pk)
