@@ -1,4 +1,4 @@
-"""manage.py jobs, jobs_retry, jobs_cancel (run_report: tests/tasks/test_reports.py)."""
+"""manage.py jobs, jobs_retry, jobs_cancel (run_report: tests/analytics/test_reports.py)."""
 
 import io
 import uuid
