@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Model, Q, QuerySet, Sum
-from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -16,7 +15,7 @@ from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.selectors.posts import post_get_editable
 from config import cache as config_cache
 from config.cache import cached_result, reads_cached
-from config.db.filtering import apply_filterset
+from config.db.filtering import QueryParams, apply_filterset
 from tasks.base import PRIORITIES
 from tasks.models import JobRecord, JobStatus
 
@@ -212,7 +211,7 @@ def event_counts_by_type(*, days: int = 7) -> list[tuple[str, int]]:
 # --- the event store ---------------------------------------------------------------------
 
 
-def event_list(*, params: QueryDict | dict[str, Any]) -> QuerySet[Event]:
+def event_list(*, params: QueryParams) -> QuerySet[Event]:
     """Stored events, newest first, filtered by query parameters (`EventFilter`); bad
     filters raise InvalidInput. Served with keyset pagination on `occurred_at`."""
     queryset = Event.objects.select_related("actor").order_by("-occurred_at", "-id")
