@@ -87,7 +87,7 @@ class MeView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = UserSerializer
 
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not reads_cached():
             return Response(UserSerializer(request.user).data)
         return Response(own_profile_data(request.user.pk))
@@ -116,7 +116,7 @@ class PublicProfileView(GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicUserSerializer
 
-    def get(self, request, username):
+    def get(self, request: Request, username: str) -> Response:
         read = selectors.user_public_profile_read(
             username=username,
             if_none_match=request.headers.get("If-None-Match"),
