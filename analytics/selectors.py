@@ -69,14 +69,14 @@ def post_stats(*, post: Post, days: int = 30) -> dict[str, Any]:
     }
 
 
-def post_stats_for_editor(*, slug: str, user: User, days: int = 30) -> dict | None:
+def post_stats_for_editor(*, slug: str, user: User, days: int = 30) -> dict[str, Any] | None:
     """`post_stats` of a post, for whoever may change it (`post_get_editable`: None when
     the caller cannot see the post, PermissionDeniedError when they only see it)."""
     post = post_get_editable(slug=slug, user=user)
     return None if post is None else post_stats(post=post, days=days)
 
 
-def post_trending(*, days: int = 7, limit: int = 10) -> list[dict]:
+def post_trending(*, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
     """Published posts with the most views and approved comments in the last `days` days
     (a comment weighs `TRENDING_COMMENT_WEIGHT` views), from the rolled-up daily stats."""
     since = _today() - timedelta(days=days - 1)
@@ -151,7 +151,7 @@ def cache_stats() -> dict[str, Any]:
 
 
 @cached_result("stats")
-def site_figures() -> dict:
+def site_figures() -> dict[str, Any]:
     """`site_stats` but the cache's own counters, cached in the `stats` namespace.
 
     Counts over whole tables that every post, comment, sign-up, event and job changes:
@@ -168,13 +168,13 @@ def site_figures() -> dict:
     }
 
 
-def site_stats() -> dict:
+def site_stats() -> dict[str, Any]:
     """The editors' dashboard numbers (`GET /api/v1/admin/stats/`): the figures of
     `site_figures`, cached (unless `CACHE_READS` is off), and the cache's counters, live."""
     return {**site_figures(cache_bypass=not reads_cached()), "cache": cache_stats()}
 
 
-def site_daily_series(*, days: int = 30) -> list[dict]:
+def site_daily_series(*, days: int = 30) -> list[dict[str, Any]]:
     """The site's views and approved comments per day (UTC) of the last `days` days,
     oldest first, every day present: a day nothing was rolled up for counts 0, so a
     chart has one column per day."""

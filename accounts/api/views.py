@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -71,7 +73,7 @@ class LogoutView(GenericAPIView):
 
 
 @cached_result(lambda user_id: f"user:{user_id}", key=lambda user_id: str(user_id), sensitive=True)
-def own_profile_data(user_id: int) -> dict:
+def own_profile_data(user_id: int) -> dict[str, Any]:
     """One's own profile as `GET /users/me/` shows it: cached encrypted (it holds the
     e-mail address) in the user's namespace, which every `user.*` event invalidates."""
     # Loaded here, not taken from the request: the cache read the namespace's generation

@@ -56,12 +56,14 @@ def post_list_read(
     )
 
 
-def _post_detail_entry(*, slug: str, cache_key: str, render: Callable[[Post], Any]) -> dict | None:
+def _post_detail_entry(
+    *, slug: str, cache_key: str, render: Callable[[Post], Any]
+) -> dict[str, Any] | None:
     """A published post's public representation, the same for every caller, from the
     cache (no query) or the database: `{"id", "etag", "data"}`; `{"unpublished": post}`
     (never cached) for a post in another status; None when there is no such post."""
 
-    def compute() -> dict | None:
+    def compute() -> dict[str, Any] | None:
         post = post_selectors.post_get_by_slug(slug=slug)
         if post is None:
             return None

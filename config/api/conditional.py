@@ -71,7 +71,7 @@ def request_key(request: HttpRequest, *parts: object) -> str:
 
 def cached_entry(
     family: str, key: str, compute_data: Callable[[], Any], **options: Any
-) -> dict | None:
+) -> dict[str, Any] | None:
     """`{"data", "etag"}` from the cache, or from `compute_data()` (then stored)."""
 
     def compute() -> dict[str, Any] | None:
