@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from accounts import services
 from accounts.forms import AdminLoginForm
 from accounts.models import Role, User
+from accounts.requests import request_user
 from config.admin import RoleAdminMixin
 
 # The admin's sign-in gets the token endpoint's throttle, lockout and events.
@@ -31,8 +32,8 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         "make_reader", "make_author", "make_editor", "make_admin", "deactivate", "activate",
     ]  # fmt: skip
 
-    def _set_role(self, request, queryset, role):
-        count = services.user_set_role_many(users=queryset, role=role, actor=request.user)
+    def _set_role(self, request: HttpRequest, queryset: QuerySet[User], role: str) -> None:
+        count = services.user_set_role_many(users=queryset, role=role, actor=request_user(request))
         self.message_user(request, f"{count} user(s) are now {role}s.")
 
     @admin.action(description="Make selected users readers")
@@ -52,13 +53,13 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         self._set_role(request, queryset, Role.ADMIN)
 
     @admin.action(description="Deactivate selected users (their tokens stop working)")
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         left_alone = services.user_set_active_many(
-            users=queryset, is_active=False, actor=request.user
+            users=queryset, is_active=False, actor=request_user(request)
         )
         if left_alone:
             self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
 
     @admin.action(description="Activate selected users")
-    def activate(self, request, queryset):
-        services.user_set_active_many(users=queryset, is_active=True, actor=request.user)
+    def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        services.user_set_active_many(users=queryset, is_active=True, actor=request_user(request))

@@ -29,6 +29,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from redis import Redis
 
 from accounts.models import User
 from config.events.store import event_times
@@ -83,7 +84,7 @@ def login_failure_register(username: str) -> int:
     if not redis_enabled():
         return 0
 
-    def register(redis):
+    def register(redis: Redis) -> int:
         return redis.register_script(_REGISTER_FAILURE)(
             keys=_keys(username),
             args=[

@@ -70,9 +70,11 @@ class WebhookSubscriptionAdmin(RoleAdminMixin, admin.ModelAdmin):
                 subscription=subscription, actor=request_user(request)
             )
 
-    def _set_active(self, request, queryset, is_active):
+    def _set_active(
+        self, request: HttpRequest, queryset: QuerySet[WebhookSubscription], is_active: bool
+    ) -> None:
         count = webhook_services.webhook_subscription_set_active_many(
-            subscriptions=queryset, is_active=is_active, actor=request.user
+            subscriptions=queryset, is_active=is_active, actor=request_user(request)
         )
         self.message_user(request, f"{count} subscription(s) updated.")
 
@@ -193,8 +195,10 @@ class ReportAdmin(_ReadOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "format", "start", "end", "status", "row_count"]
     list_filter = ["kind", "format", "status"]
     list_select_related = ["requested_by"]
-    fields = [
+    # A tuple, as the job records': the same names are `readonly_fields`, which Django's
+    # types want a list or tuple of names (`fields` may also group them).
+    fields = (
         "id", "kind", "format", "start", "end", "status", "task_id", "file", "row_count",
         "error", "requested_by", "created_at", "completed_at",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields

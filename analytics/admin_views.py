@@ -31,7 +31,7 @@ def analytics_dashboard(request: HttpRequest) -> TemplateResponse:
         "comments_chart": charts.daily_columns(comments, noun="approved comments"),
         "events_chart": charts.ranked_bars(data["events"], noun="events"),
         "hit_rate": charts.percentage(data["cache"]["hit_rate"]),
-        "can_see_jobs": request.user.is_admin,
+        "can_see_jobs": user.is_admin,
         # The page says how its top posts are ranked.
         "comment_weight": TRENDING_COMMENT_WEIGHT,
     }

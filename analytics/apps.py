@@ -12,7 +12,7 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Analytics"
 
-    def ready(self):
+    def ready(self) -> None:
         # Imported for what they register: the outbox consumers `analytics` (daily stats
         # roll-ups), `notifications` (and their e-mail templates) and `webhooks`, and the
         # jobs `analytics.deliver_webhook` and `tasks.generate_report`, in every process.

@@ -8,6 +8,7 @@ coordinate into "12,5".
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 # About the size a chart is drawn at beside another, so its text keeps its font size.
 WIDTH = 480
@@ -34,7 +35,7 @@ def day_label(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def daily_columns(points: Sequence[tuple[date, int]], *, noun: str) -> dict:
+def daily_columns(points: Sequence[tuple[date, int]], *, noun: str) -> dict[str, Any]:
     """One column per day; every 7th day, counted back from the last, is labelled."""
     values = [value for _, value in points]
     top = nice_ceiling(max(values, default=0))
@@ -76,7 +77,7 @@ def daily_columns(points: Sequence[tuple[date, int]], *, noun: str) -> dict:
     }
 
 
-def ranked_bars(rows: Sequence[tuple[str, int]], *, noun: str) -> dict:
+def ranked_bars(rows: Sequence[tuple[str, int]], *, noun: str) -> dict[str, Any]:
     """Horizontal bars, one per row, the largest value full width. Labels and values stay
     HTML text (readable at any width); each bar is an SVG stretched to its row."""
     peak = max((value for _, value in rows), default=0)

@@ -21,6 +21,7 @@ count in the database, as it does when Redis is down.
 """
 
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -80,7 +81,7 @@ def _batch_key(day: str, batch_id: uuid.UUID) -> str:
     return f"{_prefix()}:batch:{day}:{batch_id.hex}"
 
 
-def _call(func):
+def _call(func: Callable[[Redis], _T]) -> _T:
     """Run `func(redis)`; any Redis error (down, timeout, read-only replica), or the
     circuit open after one a moment ago, is `CounterUnavailable`, so the caller can fall
     back to the database."""

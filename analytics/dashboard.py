@@ -9,6 +9,8 @@ seconds old. The work lists (comments waiting for moderation, failed jobs) are r
 live: an editor who has just moderated a comment must not find it still waiting.
 """
 
+from typing import Any
+
 from analytics import selectors as analytics_selectors
 from blog.models import CommentStatus
 from blog.selectors.comments import comment_moderation_queue
@@ -23,7 +25,7 @@ LIST_LENGTH = 5
 
 
 @cached_result("stats")
-def dashboard_figures() -> dict:
+def dashboard_figures() -> dict[str, Any]:
     """The dashboard's aggregates: daily series, top posts, recent events per type."""
     daily = analytics_selectors.site_daily_series(days=DAYS)
     events = analytics_selectors.event_counts_by_type(days=EVENT_DAYS)
@@ -37,7 +39,7 @@ def dashboard_figures() -> dict:
     }
 
 
-def dashboard_get() -> dict:
+def dashboard_get() -> dict[str, Any]:
     """The dashboard's figures: daily series, top posts, the moderation queue, failed
     jobs, the cache's hit rate and the recent events per type."""
     pending = comment_moderation_queue(params={"status": CommentStatus.PENDING})

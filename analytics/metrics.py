@@ -29,8 +29,8 @@ def webhook_metric_families() -> list[Metric]:
         labels=["outcome"],
     )
     by_outcome = {"succeeded": 0, "failed": 0}
-    for row in WebhookAttempt.objects.order_by().values("succeeded").annotate(n=Count("pk")):
-        by_outcome["succeeded" if row["succeeded"] else "failed"] += row["n"]
+    for group in WebhookAttempt.objects.order_by().values("succeeded").annotate(n=Count("pk")):
+        by_outcome["succeeded" if group["succeeded"] else "failed"] += group["n"]
     for outcome, n in sorted(by_outcome.items()):
         attempts.add_metric([outcome], n)
 

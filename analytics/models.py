@@ -241,5 +241,5 @@ class Report(models.Model):
         db_table = "tasks_report"
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} report {self.start}..{self.end} ({self.format}) [{self.status}]"

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Model, Q, QuerySet, Sum
-from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -16,7 +15,7 @@ from blog.models import Comment, CommentStatus, Post, PostStatus
 from blog.selectors.posts import post_get_editable
 from config import cache as config_cache
 from config.cache import cached_result, reads_cached
-from config.db.filtering import apply_filterset
+from config.db.filtering import QueryParams, apply_filterset
 from tasks.base import PRIORITIES
 from tasks.models import JobRecord, JobStatus
 
@@ -70,14 +69,14 @@ def post_stats(*, post: Post, days: int = 30) -> dict[str, Any]:
     }
 
 
-def post_stats_for_editor(*, slug: str, user: User, days: int = 30) -> dict | None:
+def post_stats_for_editor(*, slug: str, user: User, days: int = 30) -> dict[str, Any] | None:
     """`post_stats` of a post, for whoever may change it (`post_get_editable`: None when
     the caller cannot see the post, PermissionDeniedError when they only see it)."""
     post = post_get_editable(slug=slug, user=user)
     return None if post is None else post_stats(post=post, days=days)
 
 
-def post_trending(*, days: int = 7, limit: int = 10) -> list[dict]:
+def post_trending(*, days: int = 7, limit: int = 10) -> list[dict[str, Any]]:
     """Published posts with the most views and approved comments in the last `days` days
     (a comment weighs `TRENDING_COMMENT_WEIGHT` views), from the rolled-up daily stats."""
     since = _today() - timedelta(days=days - 1)
@@ -152,7 +151,7 @@ def cache_stats() -> dict[str, Any]:
 
 
 @cached_result("stats")
-def site_figures() -> dict:
+def site_figures() -> dict[str, Any]:
     """`site_stats` but the cache's own counters, cached in the `stats` namespace.
 
     Counts over whole tables that every post, comment, sign-up, event and job changes:
@@ -169,13 +168,13 @@ def site_figures() -> dict:
     }
 
 
-def site_stats() -> dict:
+def site_stats() -> dict[str, Any]:
     """The editors' dashboard numbers (`GET /api/v1/admin/stats/`): the figures of
     `site_figures`, cached (unless `CACHE_READS` is off), and the cache's counters, live."""
     return {**site_figures(cache_bypass=not reads_cached()), "cache": cache_stats()}
 
 
-def site_daily_series(*, days: int = 30) -> list[dict]:
+def site_daily_series(*, days: int = 30) -> list[dict[str, Any]]:
     """The site's views and approved comments per day (UTC) of the last `days` days,
     oldest first, every day present: a day nothing was rolled up for counts 0, so a
     chart has one column per day."""
@@ -212,7 +211,7 @@ def event_counts_by_type(*, days: int = 7) -> list[tuple[str, int]]:
 # --- the event store ---------------------------------------------------------------------
 
 
-def event_list(*, params: QueryDict | dict[str, Any]) -> QuerySet[Event]:
+def event_list(*, params: QueryParams) -> QuerySet[Event]:
     """Stored events, newest first, filtered by query parameters (`EventFilter`); bad
     filters raise InvalidInput. Served with keyset pagination on `occurred_at`."""
     queryset = Event.objects.select_related("actor").order_by("-occurred_at", "-id")

@@ -9,6 +9,7 @@ comments per post and day, and the site's daily totals, are rolled up from event
 """
 
 import logging
+import uuid
 from datetime import UTC, date
 from typing import Any, cast
 
@@ -274,7 +275,7 @@ def daily_stats_apply_event(*, event: Event) -> None:
 
 
 @transaction.atomic
-def event_mark_dispatched(*, event_id) -> None:
+def event_mark_dispatched(*, event_id: uuid.UUID | str) -> None:
     """Its consumers' jobs are queued: the outbox relay leaves it alone from now on."""
     Event.objects.filter(pk=event_id, dispatched_at__isnull=True).update(
         dispatched_at=timezone.now()
@@ -282,7 +283,7 @@ def event_mark_dispatched(*, event_id) -> None:
 
 
 @transaction.atomic
-def consumed_event_record(*, consumer: str, event_id) -> bool:
+def consumed_event_record(*, consumer: str, event_id: uuid.UUID | str) -> bool:
     """Mark the event consumed by `consumer`; False if it already was. Called in the
     consumer's transaction, so the mark and the consumer's effects commit together."""
     _, created = ConsumedEvent.objects.get_or_create(consumer=consumer, event_id=event_id)
@@ -290,7 +291,7 @@ def consumed_event_record(*, consumer: str, event_id) -> bool:
 
 
 @transaction.atomic
-def event_delete_many(*, event_ids: list) -> None:
+def event_delete_many(*, event_ids: list[uuid.UUID]) -> None:
     """Delete events with their consumers' marks (their webhook deliveries cascade)."""
     Event.objects.filter(pk__in=event_ids).delete()
     ConsumedEvent.objects.filter(event_id__in=event_ids).delete()

@@ -4,6 +4,8 @@ The consumers' job (`analytics.consume_event`) is in analytics/consumers.py, bel
 outbox that queues it.
 """
 
+from typing import Any
+
 from celery import shared_task
 
 from analytics.outbox import outbox_relay
@@ -19,7 +21,7 @@ def relay_events() -> int:
 
 
 @shared_task(base=RecordedTask, name="analytics.flush_view_counts", max_retries=0)
-def flush_view_counts() -> dict:
+def flush_view_counts() -> dict[str, Any]:
     """Move the views counted in Redis into the database (the beat runs it every minute;
     no retries: the next run picks up whatever this one left)."""
     return view_counts_flush()

@@ -243,12 +243,14 @@ class TaxonomyAdminMixin:
     def _service(self, action: str) -> Callable[..., Category | Tag]:
         return getattr(taxonomy_services, f"{self.kind}_{action}")
 
-    def _current(self, obj):
+    def _current(self, obj: Category | Tag) -> Category | Tag:
         """The object as stored, before the form's changes (`<kind>_get_by_id`)."""
         get_by_id = getattr(taxonomy_selectors, f"{self.kind}_get_by_id")
         return get_by_id(**{f"{self.kind}_id": obj.pk})
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Category | Tag, form: forms.Form, change: bool
+    ) -> None:
         data = {n: v for n, v in form.cleaned_data.items() if n in ("name", "slug", "description")}
         try:
             if change:

@@ -112,7 +112,7 @@ class Revision(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         # Each row of the post's revision inline starts with this: say what it is.
         return f"Revision of “{self.title}”, {self.created_at:%Y-%m-%d %H:%M} UTC"
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from blog.models import Category, Post
@@ -14,7 +15,7 @@ class PostSitemap(Sitemap):
     changefreq = "weekly"
     limit = 5000
 
-    def items(self):
+    def items(self) -> QuerySet[Post]:
         return post_sitemap_list()
 
     def lastmod(self, post: Post) -> datetime:
@@ -24,7 +25,7 @@ class PostSitemap(Sitemap):
 class CategorySitemap(Sitemap):
     changefreq = "daily"
 
-    def items(self):
+    def items(self) -> QuerySet[Category]:
         return category_sitemap_list()
 
     def location(self, category: Category) -> str:

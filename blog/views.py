@@ -15,7 +15,7 @@ def home_page(request: HttpRequest) -> HttpResponse:
 
 
 @cached_page("pages")
-def post_page(request, slug):
+def post_page(request: HttpRequest, slug: str) -> HttpResponse:
     post = post_get_published(slug=slug)
     if post is None:
         raise Http404
@@ -23,7 +23,7 @@ def post_page(request, slug):
 
 
 @cached_page("pages")
-def category_page(request, slug):
+def category_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = category_page_get(slug=slug, limit=50)
     if page is None:
         raise Http404

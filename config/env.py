@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+from typing import Any
 
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
@@ -51,7 +52,7 @@ def env_rates(name: str, default: str) -> dict[str, str]:
     return rates
 
 
-def env_email(name: str, default: str) -> dict:
+def env_email(name: str, default: str) -> dict[str, Any]:
     """Parse an e-mail URL (`smtp://user:pass@host:587?tls=1`, `console://`, ...) into
     Django's EMAIL_* settings, with dj-email-url; an unknown scheme is a configuration
     error rather than a silent fall-back to some other backend."""

@@ -1,9 +1,10 @@
 """Job records in the admin: read-only, for admins; failed jobs can be retried."""
 
 from django.contrib import admin, messages
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from accounts.requests import request_user
 from config.admin import RoleAdminMixin
 from tasks import services
 from tasks.models import JobRecord
@@ -47,8 +48,8 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return obj.error[:80]
 
     @admin.action(description="Retry the selected failed jobs (same arguments)")
-    def retry_failed(self, request, queryset):
-        outcome = services.job_retry_many(jobs=queryset, actor=request.user)
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[JobRecord]) -> None:
+        outcome = services.job_retry_many(jobs=queryset, actor=request_user(request))
         self.message_user(request, f"{len(outcome.retried)} job(s) queued again.")
         if outcome.not_failed:
             message = f"{outcome.not_failed} job(s) not failed: left alone."

@@ -5,7 +5,7 @@ class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = "Background jobs"
 
-    def ready(self):
+    def ready(self) -> None:
         from config.observability.metrics.collectors import metrics_source_register
         from tasks.metrics import job_metric_families
 

@@ -1,12 +1,10 @@
 """Reads of the job system: job records."""
 
 import uuid
-from typing import Any
 
 from django.db.models import QuerySet
-from django.http import QueryDict
 
-from config.db.filtering import apply_filterset
+from config.db.filtering import QueryParams, apply_filterset
 from config.errors import NotFoundError
 from tasks.filters import JobFilter
 from tasks.models import JobRecord
@@ -20,7 +18,7 @@ def valid_uuid(value: object) -> uuid.UUID:
         raise NotFoundError(f"No such id: {value!r}.") from exc
 
 
-def job_list(*, params: QueryDict | dict[str, Any] | None = None) -> QuerySet[JobRecord]:
+def job_list(*, params: QueryParams | None = None) -> QuerySet[JobRecord]:
     """Job records, newest first, filtered by `status`, `name` and `priority`.
 
     Invalid filter values raise InvalidInput (400), naming the parameter.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -301,7 +301,13 @@ def job_retry_many(*, jobs: QuerySet[JobRecord], actor: User | None = None) -> J
     return JobRetries(retried=retried, refused=refused, not_failed=not_failed)
 
 
-def _send_again(task, job_id, args, kwargs, queue):
+def _send_again(
+    task: Task[Any, Any],
+    job_id: uuid.UUID,
+    args: Iterable[Any],
+    kwargs: dict[str, Any],
+    queue: str,
+) -> None:
     try:
         task.apply_async(args=tuple(args), kwargs=kwargs, task_id=str(job_id), queue=queue)
     except Exception as exc:

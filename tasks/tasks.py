@@ -2,6 +2,7 @@
 layer below, which cannot declare any (jobs are tasks' `RecordedTask`)."""
 
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -13,7 +14,7 @@ from tasks.retention import retention_purges
 
 
 @shared_task(base=RecordedTask, name="tasks.purge_jobs")
-def purge_jobs() -> dict:
+def purge_jobs() -> dict[str, Any]:
     """Job records past their retention, and what the apps registered to go with them
     (`tasks.retention`: reports and their files), daily, from the beat."""
     deleted = {"jobs": services.job_purge(older_than=timedelta(days=settings.JOB_RETENTION_DAYS))}

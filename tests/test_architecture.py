@@ -18,7 +18,6 @@ itself. Migrations are left out (they name models by string).
 """
 
 import ast
-import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -301,4 +300,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

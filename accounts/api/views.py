@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -71,7 +73,7 @@ class LogoutView(GenericAPIView):
 
 
 @cached_result(lambda user_id: f"user:{user_id}", key=lambda user_id: str(user_id), sensitive=True)
-def own_profile_data(user_id: int) -> dict:
+def own_profile_data(user_id: int) -> dict[str, Any]:
     """One's own profile as `GET /users/me/` shows it: cached encrypted (it holds the
     e-mail address) in the user's namespace, which every `user.*` event invalidates."""
     # Loaded here, not taken from the request: the cache read the namespace's generation
@@ -87,7 +89,7 @@ class MeView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = UserSerializer
 
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not reads_cached():
             return Response(UserSerializer(request.user).data)
         return Response(own_profile_data(request.user.pk))
@@ -116,7 +118,7 @@ class PublicProfileView(GenericAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicUserSerializer
 
-    def get(self, request, username):
+    def get(self, request: Request, username: str) -> Response:
         read = selectors.user_public_profile_read(
             username=username,
             if_none_match=request.headers.get("If-None-Match"),

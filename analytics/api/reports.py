@@ -1,5 +1,7 @@
 """Admin API of reports: request one, poll it, download it (editors)."""
 
+import uuid
+
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -8,6 +10,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from accounts.requests import AuthenticatedRequest
 from analytics.models import Report, ReportFormat, ReportKind
 from analytics.reports import selectors, services
 from config.api.permissions import IsEditor
@@ -29,7 +33,7 @@ class ReportAcceptedSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    requested_by = serializers.SlugRelatedField(
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     download_url = serializers.SerializerMethodField()
@@ -42,7 +46,7 @@ class ReportSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_download_url(self, report) -> str | None:
+    def get_download_url(self, report: Report) -> str | None:
         if report.status != "completed":
             return None
         request = self.context.get("request")
@@ -61,7 +65,7 @@ class ReportCreateView(APIView):
         description="Generated in the background (queue `low`); poll the report for its "
         "status, then download it.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = services.report_request(requested_by=request.user, **serializer.validated_data)
@@ -73,7 +77,7 @@ class ReportDetailView(generics.RetrieveAPIView):
     permission_classes = [IsEditor]
     serializer_class = ReportSerializer
 
-    def get_object(self):
+    def get_object(self) -> Report:
         return selectors.report_get(report_id=self.kwargs["report_id"])
 
 
@@ -89,7 +93,7 @@ class ReportDownloadView(APIView):
         summary="Download a finished report",
         description="404 until the report is completed.",
     )
-    def get(self, request, report_id):
+    def get(self, request: AuthenticatedRequest, report_id: uuid.UUID) -> FileResponse:
         report = selectors.report_get(report_id=report_id)
         if report.status != "completed" or not report.file:
             raise Http404

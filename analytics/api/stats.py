@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.requests import AuthenticatedRequest
 from analytics.selectors import post_stats_for_editor, site_stats
 from config.api.permissions import IsEditor
 
@@ -94,7 +95,7 @@ class PostStatsView(APIView):
     @extend_schema(
         responses=PostStatsSerializer, operation_id="posts_stats_retrieve", tags=["posts"]
     )
-    def get(self, request, slug):
+    def get(self, request: AuthenticatedRequest, slug: str) -> Response:
         stats = post_stats_for_editor(slug=slug, user=request.user)
         if stats is None:
             raise Http404

@@ -174,7 +174,7 @@ CONTENT_TYPES: dict[str, str] = {
 }
 
 
-def report_render(*, table: Table, fmt: str, meta: dict) -> bytes:
+def report_render(*, table: Table, fmt: str, meta: dict[str, Any]) -> bytes:
     """The file's bytes: CSV with a header row, or JSON `{...meta, columns, rows: [{}]}`."""
     if fmt == ReportFormat.CSV:
         buffer = io.StringIO()

@@ -5,6 +5,7 @@ job imports this module, the services import the job, and nothing imports back.
 """
 
 import uuid
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -15,7 +16,7 @@ from analytics.reports.builders import BUILDERS, report_render
 from config.events.bus import publish
 
 
-def report_generate(*, report_id: uuid.UUID | str) -> dict:
+def report_generate(*, report_id: uuid.UUID | str) -> dict[str, Any]:
     """Build the report's file and store it through Django's storage API.
 
     Idempotent: a completed report is left as it is, and a run after a crash replaces

@@ -1,5 +1,7 @@
 """The report job."""
 
+from typing import Any
+
 from celery import shared_task
 
 from analytics.reports.generation import report_fail, report_generate
@@ -11,7 +13,7 @@ class ReportTask(RecordedTask):
 
     abstract = True
 
-    def on_give_up(self, exc, args, kwargs):
+    def on_give_up(self, exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         report_id = (list(args or ()) or [kwargs.get("report_id")])[0]
         if report_id:
             report_fail(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
@@ -20,5 +22,5 @@ class ReportTask(RecordedTask):
 # Named when reports were the job system's: the name stays, so that records, metrics and
 # messages already queued under it keep working. Queue `low` (analytics/schedule.py).
 @shared_task(base=ReportTask, name="tasks.generate_report", max_retries=3, retry_backoff=30)
-def generate_report(report_id: str) -> dict:
+def generate_report(report_id: str) -> dict[str, Any]:
     return report_generate(report_id=report_id)

@@ -3,7 +3,7 @@ try does is `attempts`)."""
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 from django.db import transaction
@@ -121,7 +121,7 @@ def webhook_subscription_set_active_many(
     return count
 
 
-def _queue_delivery_callback(delivery_id: int):
+def _queue_delivery_callback(delivery_id: int) -> Callable[[], None]:
     # A named function, not a partial: Django logs a failing on_commit callback by name.
     def queue_webhook_delivery() -> None:
         deliver_webhook.apply_async(args=(delivery_id,))

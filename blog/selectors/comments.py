@@ -1,14 +1,12 @@
 """Reads on comments: what a caller may see of a post's thread, the moderation queue."""
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
 from accounts.requests import RequestUser
 from blog.filters import CommentFilter
 from blog.models import Comment, CommentStatus, Post
 from blog.selectors.posts import post_get_visible
-from config.db.filtering import apply_filterset
+from config.db.filtering import QueryParams, apply_filterset
 from config.errors import InvalidInput
 
 
@@ -38,7 +36,7 @@ def comment_list_for_post(
 
 
 def comment_thread_of(
-    *, slug: str, user: User | AnonymousUser | None, status: str | None = None
+    *, slug: str, user: RequestUser | None, status: str | None = None
 ) -> QuerySet[Comment] | None:
     """`comment_list_for_post` of the post with that slug; None if the caller cannot see
     the post."""
@@ -46,7 +44,7 @@ def comment_thread_of(
     return None if post is None else comment_list_for_post(post=post, user=user, status=status)
 
 
-def comment_moderation_queue(*, params) -> QuerySet[Comment]:
+def comment_moderation_queue(*, params: QueryParams) -> QuerySet[Comment]:
     """Every comment on every post, newest first, for editors."""
     return apply_filterset(CommentFilter, params, _base().order_by("-created_at", "-id"))
 
@@ -56,7 +54,7 @@ def comment_filter_pending(*, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     return queryset.filter(status=CommentStatus.PENDING)
 
 
-def comment_get_visible(*, comment_id, user) -> Comment | None:
+def comment_get_visible(*, comment_id: int | str, user: RequestUser | None) -> Comment | None:
     """A comment the caller may see: approved ones, one's own, and all for editors."""
     qs = _base().filter(pk=comment_id)
     if user is not None and user.is_authenticated:

@@ -1,20 +1,18 @@
 """Reads on posts: what a caller may see, lists with filters and search, revisions."""
 
 import hashlib
-from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
-from django.http import QueryDict
 
 from accounts.models import User
 from accounts.requests import RequestUser
 from blog.filters import PostFilter
 from blog.models import Category, Post, PostStatus, Revision
-from config.db.filtering import apply_filterset, check_ordering
+from config.db.filtering import QueryParams, apply_filterset, check_ordering
 from config.errors import InvalidInput, PermissionDeniedError
 
 # Orderings the API offers, as ORM orderings. The first field is the cursor's position;
@@ -124,7 +122,7 @@ def _search(qs: QuerySet[Post], text: str) -> QuerySet[Post]:
     )
 
 
-def post_list(*, user: RequestUser | None, params: QueryDict | dict[str, Any]) -> QuerySet[Post]:
+def post_list(*, user: RequestUser | None, params: QueryParams) -> QuerySet[Post]:
     """Posts for the list endpoint, filtered, searched and ordered.
 
     Published posts by default; `status=draft|scheduled|archived` lists the caller's own

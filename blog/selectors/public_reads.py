@@ -7,14 +7,13 @@ render; they pass `render`, which turns what was read into the response data (th
 in it are absolute: the request's scheme and host are in `cache_key`).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from accounts.models import User
+from accounts.requests import RequestUser
 from blog.models import Category, Post, PostStatus, Tag
 from blog.selectors import posts as post_selectors
 from blog.selectors.taxonomy import category_get, category_list, tag_list
@@ -25,6 +24,7 @@ from config.api.conditional import (
     reads_cached,
 )
 from config.cache import cache_read
+from config.db.filtering import QueryParams
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class PostDetail(ConditionalRead):
 
 def post_list_read(
     *,
-    user: User | AnonymousUser | None,
-    params: Mapping[str, Any],
+    user: RequestUser | None,
+    params: QueryParams,
     if_none_match: str | None,
     cache_key: str,
     render: Callable[[QuerySet[Post]], Any],
@@ -56,12 +56,14 @@ def post_list_read(
     )
 
 
-def _post_detail_entry(*, slug: str, cache_key: str, render: Callable[[Post], Any]) -> dict | None:
+def _post_detail_entry(
+    *, slug: str, cache_key: str, render: Callable[[Post], Any]
+) -> dict[str, Any] | None:
     """A published post's public representation, the same for every caller, from the
     cache (no query) or the database: `{"id", "etag", "data"}`; `{"unpublished": post}`
     (never cached) for a post in another status; None when there is no such post."""
 
-    def compute() -> dict | None:
+    def compute() -> dict[str, Any] | None:
         post = post_selectors.post_get_by_slug(slug=slug)
         if post is None:
             return None
@@ -84,7 +86,7 @@ def _post_detail_entry(*, slug: str, cache_key: str, render: Callable[[Post], An
 def post_detail_read(
     *,
     slug: str,
-    user: User | AnonymousUser | None,
+    user: RequestUser | None,
     if_none_match: str | None,
     cache_key: str,
     render: Callable[[Post], Any],
@@ -111,7 +113,7 @@ def post_detail_read(
 
 def category_list_read(
     *,
-    params: Mapping[str, Any],
+    params: QueryParams,
     if_none_match: str | None,
     cache_key: str,
     render: Callable[[QuerySet[Category]], Any],
@@ -149,7 +151,7 @@ def category_read(
 
 def tag_list_read(
     *,
-    params: Mapping[str, Any],
+    params: QueryParams,
     if_none_match: str | None,
     cache_key: str,
     render: Callable[[QuerySet[Tag]], Any],

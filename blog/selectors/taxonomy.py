@@ -1,15 +1,13 @@
 """Reads on categories and tags, with the number of their published posts."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import QueryDict
 
 from blog.filters import CategoryFilter, TagFilter
 from blog.models import Category, Post, PostStatus, Tag
 from blog.selectors.posts import post_latest_published
-from config.db.filtering import apply_filterset, check_ordering
+from config.db.filtering import QueryParams, apply_filterset, check_ordering
 
 _ORDERINGS = {"name": ("name", "id"), "-post_count": ("-post_count", "name")}
 _PUBLISHED = Q(posts__status=PostStatus.PUBLISHED)
@@ -19,7 +17,7 @@ def category_queryset() -> QuerySet[Category]:
     return Category.objects.annotate(post_count=Count("posts", filter=_PUBLISHED))
 
 
-def category_list(*, params: QueryDict | dict[str, Any]) -> QuerySet[Category]:
+def category_list(*, params: QueryParams) -> QuerySet[Category]:
     qs = apply_filterset(CategoryFilter, params, category_queryset())
     return qs.order_by(*check_ordering(params, _ORDERINGS, "name"))
 
@@ -56,7 +54,7 @@ def tag_get_by_id(*, tag_id: int) -> Tag:
     return Tag.objects.get(pk=tag_id)
 
 
-def tag_list(*, params) -> QuerySet[Tag]:
+def tag_list(*, params: QueryParams) -> QuerySet[Tag]:
     qs = apply_filterset(
         TagFilter, params, Tag.objects.annotate(post_count=Count("posts", filter=_PUBLISHED))
     )

@@ -4,9 +4,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
-
-from accounts.models import User
+from accounts.requests import RequestUser
 from blog.models import Post
 from blog.selectors.public_reads import PostDetail, post_detail_read
 from blog.selectors.view_counts import post_view_count_live_read
@@ -26,7 +24,7 @@ def post_count_view(*, post_id: int, slug: str) -> None:
 def post_detail_visit(
     *,
     slug: str,
-    user: User | AnonymousUser | None,
+    user: RequestUser | None,
     if_none_match: str | None,
     cache_key: str,
     render: Callable[[Post], Any],

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -49,7 +49,7 @@ def etag_in(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def etag_matches(request, etag: str) -> bool:
+def etag_matches(request: HttpRequest, etag: str) -> bool:
     """`etag_in` with the request's If-None-Match header."""
     return etag_in(request.headers.get("If-None-Match"), etag)
 
@@ -61,7 +61,7 @@ def conditional_read_of(data: Any, etag: str, *, if_none_match: str | None) -> C
     return ConditionalRead(data=data, etag=etag)
 
 
-def request_key(request, *parts) -> str:
+def request_key(request: HttpRequest, *parts: object) -> str:
     """The cache key of a public read: scheme, host, path, every query parameter."""
     raw = repr(
         (request.scheme, request.get_host(), request.path, sorted(request.GET.lists()), parts)
@@ -71,7 +71,7 @@ def request_key(request, *parts) -> str:
 
 def cached_entry(
     family: str, key: str, compute_data: Callable[[], Any], **options: Any
-) -> dict | None:
+) -> dict[str, Any] | None:
     """`{"data", "etag"}` from the cache, or from `compute_data()` (then stored)."""
 
     def compute() -> dict[str, Any] | None:
@@ -104,6 +104,7 @@ def conditional_response(read: ConditionalRead | None) -> Response:
     read found nothing."""
     if read is None:
         raise Http404
+    headers = {"ETag": read.etag} if read.etag else None
     if read.not_modified:
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": read.etag})
-    return Response(read.data, headers={"ETag": read.etag} if read.etag else None)
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(read.data, headers=headers)

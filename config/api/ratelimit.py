@@ -25,8 +25,10 @@ import time
 import uuid
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
+from redis import Redis
 
 from config.redis.client import RedisUnavailable, redis_run
 
@@ -86,7 +88,7 @@ class _LocalWindows:
 class _Fallbacks:
     """How many decisions this process took without Redis."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.count = 0
 
@@ -103,7 +105,7 @@ def hit(key: str, limit: int, duration: float, now: float | None = None) -> Deci
     """Count one request against `key` (at most `limit` in `duration` seconds)."""
     now = time.time() if now is None else now
 
-    def sliding_window(redis):
+    def sliding_window(redis: Redis) -> list[Any]:
         return redis.register_script(_SLIDING_WINDOW)(
             keys=[cache.make_key(f"ratelimit:{key}")],
             args=[repr(now), duration, limit, f"{now!r}:{uuid.uuid4().hex[:8]}"],

@@ -32,7 +32,11 @@ class SharedRateThrottle(SimpleRateThrottle):
     """SimpleRateThrottle's decision taken by `config.api.ratelimit`. It comes after DRF's
     class in the subclasses below, so ScopedRateThrottle still picks the view's scope."""
 
-    def allow_request(self, request, view):
+    # Set by SimpleRateThrottle.__init__ from the rate (parse_rate); the stub omits them.
+    num_requests: int
+    duration: int
+
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         if not redis_enabled():
             return super().allow_request(request, view)
         if self.rate is None:

@@ -6,9 +6,10 @@ an invalidation that failed must be made later), so it talks to the backend's cl
 directly, through the Redis circuit breaker, and gets `ERROR` back instead.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
+from django_redis.cache import RedisCache
 
 from config.observability.metrics.instruments import CACHE_OPERATIONS
 from config.redis.circuit import redis_circuit
@@ -31,7 +32,7 @@ def backend_call(method: str, *args: Any, **kwargs: Any) -> Any:
     A ValueError (`incr` of a missing key) is the caller's to handle."""
     if redis_circuit.is_open():
         return ERROR
-    target = cache.client if redis_enabled() else cache
+    target = cast(RedisCache, cache).client if redis_enabled() else cache
     try:
         result = getattr(target, method)(*args, **kwargs)
     except ValueError:

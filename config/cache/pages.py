@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.template.response import SimpleTemplateResponse
 
@@ -27,7 +27,7 @@ View = Callable[..., HttpResponseBase]
 def cached_page(family: str, depends_on: tuple[str, ...] = ("posts",)) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in ("GET", "HEAD") or not reads_cached():
                 return view(request, *args, **kwargs)
             uncached: dict[str, HttpResponseBase] = {}

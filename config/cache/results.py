@@ -3,7 +3,7 @@
 import functools
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from config.cache.fetch import cache_fetch
 
@@ -13,12 +13,24 @@ def _function_name(func: Callable[..., Any]) -> str:
     return f"{func.__module__}.{qualname}"
 
 
-def _arguments_key(func: Callable[..., Any], args: tuple, kwargs: dict) -> str:
+def _arguments_key(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     # The repr of the arguments: ids, strings, numbers, tuples, dicts, dates have a
     # faithful one; for anything else (model instances...) give the decorator `key=`.
     signature = repr((args, sorted(kwargs.items())))
     digest = hashlib.sha256(signature.encode()).hexdigest()[:32]
     return f"{_function_name(func)}:{digest}"
+
+
+class CachedFunction(Protocol):
+    """A function decorated by `cached_result`."""
+
+    bypass: Callable[..., Any]
+    refresh: Callable[..., Any]
+    uncached: Callable[..., Any]
+
+    def __call__(
+        self, *args: Any, cache_bypass: bool = False, cache_refresh: bool = False, **kwargs: Any
+    ) -> Any: ...
 
 
 def cached_result(
@@ -27,7 +39,7 @@ def cached_result(
     ttl: int | None = None,
     key: Callable[..., str] | None = None,
     sensitive: bool = False,
-) -> Callable[[Callable[..., Any]], Any]:
+) -> Callable[[Callable[..., Any]], CachedFunction]:
     """Cache a function's result by its arguments.
 
     `namespace` is a name or a callable of the function's arguments
@@ -39,7 +51,7 @@ def cached_result(
     `f(..., cache_refresh=True)` (or `f.refresh(...)`) to recompute and store.
     """
 
-    def decorate(func: Callable[..., Any]) -> Any:
+    def decorate(func: Callable[..., Any]) -> CachedFunction:
         @functools.wraps(func)
         def wrapper(
             *args: Any, cache_bypass: bool = False, cache_refresh: bool = False, **kwargs: Any
@@ -61,9 +73,10 @@ def cached_result(
                 refresh=cache_refresh,
             )
 
-        wrapper.bypass = functools.partial(wrapper, cache_bypass=True)
-        wrapper.refresh = functools.partial(wrapper, cache_refresh=True)
-        wrapper.uncached = func
-        return wrapper
+        cached = cast(CachedFunction, wrapper)  # it is one from the next three lines on
+        cached.bypass = functools.partial(wrapper, cache_bypass=True)
+        cached.refresh = functools.partial(wrapper, cache_refresh=True)
+        cached.uncached = func
+        return cached
 
     return decorate

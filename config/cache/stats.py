@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from django.conf import settings
+from redis import Redis
 
 from config.cache.backend import cache_key_prefix
 from config.redis.circuit import redis_circuit
@@ -29,14 +30,19 @@ def _namespaces_key() -> str:
     return f"{cache_key_prefix()}:namespaces"
 
 
+def _text(value: bytes | str) -> str:
+    # The cache's client answers bytes (no decode_responses); redis-py's types say either.
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class _Stats:
     """Hit and miss counts, buffered in the process and flushed to Redis in batches."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.pending: Counter = Counter()  # (family, "hits"|"misses") -> n
+        self.pending: Counter[tuple[str, str]] = Counter()  # (family, "hits"|"misses") -> n
         self.namespaces: set[str] = set()  # seen since the last flush
-        self.local: Counter = Counter()  # without Redis: the totals themselves
+        self.local: Counter[tuple[str, str]] = Counter()  # without Redis: the totals themselves
         self.known_local: set[str] = set()
         self.ops = 0
         self.flushed_at = time.monotonic()
@@ -68,7 +74,7 @@ class _Stats:
         if not pending and not namespaces:
             return
 
-        def write(redis: Any) -> None:
+        def write(redis: Redis) -> None:
             pipe = redis.pipeline(transaction=False)
             for (family, kind), n in pending.items():
                 pipe.hincrby(_stats_key(), f"{family}:{kind}", n)
@@ -95,16 +101,16 @@ class _Stats:
                     even_if_open=True,
                 )
 
-    def totals(self) -> Counter:
+    def totals(self) -> Counter[tuple[str, str]]:
         """Raises `RedisUnavailable`."""
         if not redis_enabled():
             with self.lock:
                 return Counter(self.local)
         self.flush()
         raw = redis_run("cache unavailable (stats read)", lambda redis: redis.hgetall(_stats_key()))
-        totals: Counter = Counter()
+        totals: Counter[tuple[str, str]] = Counter()
         for field, value in raw.items():
-            family, kind = field.decode().rsplit(":", 1)
+            family, kind = _text(field).rsplit(":", 1)
             totals[(family, kind)] = int(value)
         return totals
 
@@ -118,7 +124,7 @@ class _Stats:
             "cache unavailable (known namespaces)",
             lambda redis: redis.smembers(_namespaces_key()),
         )
-        return {member.decode() for member in members}
+        return {_text(member) for member in members}
 
 
 _stats = _Stats()

@@ -5,16 +5,21 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
 from django_filters import FilterSet
 
 from config.errors import InvalidInput
 
 _M = TypeVar("_M", bound=Model)
 
+# A query string as a view hands it over (`request.query_params`) or as a caller builds
+# it: what django-filter's FilterSet takes.
+QueryParams = QueryDict | dict[str, Any]
+
 
 def apply_filterset(
-    filterset_class: type[FilterSet], params: Mapping[str, Any], queryset: QuerySet
-) -> QuerySet:
+    filterset_class: type[FilterSet], params: QueryParams, queryset: QuerySet[_M]
+) -> QuerySet[_M]:
     """Filter `queryset` by query parameters, or raise InvalidInput naming the bad ones."""
     filterset = filterset_class(params, queryset=queryset)
     if not filterset.is_valid():
@@ -24,7 +29,7 @@ def apply_filterset(
 
 
 def check_ordering(
-    params: Mapping[str, Any], allowed: dict[str, tuple[str, ...]], default: str
+    params: Mapping[str, Any], allowed: Mapping[str, tuple[str, ...]], default: str
 ) -> tuple[str, ...]:
     """The ORM ordering for the client's `ordering` parameter, one of `allowed`'s keys."""
     value = params.get("ordering") or default

@@ -95,7 +95,7 @@ class CacheCheck(NamedCheck, Cache):
 
     name: typing.ClassVar[str] = "cache"
 
-    async def run(self):
+    async def run(self) -> None:
         client = getattr(caches[self.alias], "client", None)
         if client is not None and hasattr(client, "get_client"):
             await asyncio.to_thread(_redis_cache_ping, client)

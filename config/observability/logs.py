@@ -20,7 +20,7 @@ _OWN_KEYS = frozenset({"timestamp", "level", "logger"})
 USER_AGENT_MAX_CHARS = 200
 
 
-def redact_event(logger, method_name, event_dict):
+def redact_event(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
     """Mask secrets and personal data in every field of a line, and nothing else
     (`config.observability.redaction.redact_log`): values under secret-looking keys,
     e-mail addresses, public IP addresses, bearer and JWT tokens, URL passwords and

@@ -19,6 +19,7 @@ No Django import: the settings import the log configuration, which imports this.
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -64,8 +65,12 @@ def is_secret_key(key: str) -> bool:
     )
 
 
-def _address_redactor(*, keep_internal: bool):
-    def redact_address(match: re.Match) -> str:
+# The replacement of an address matched in a string: itself, or REDACTED.
+_AddressRedactor = Callable[[re.Match[str]], str]
+
+
+def _address_redactor(*, keep_internal: bool) -> _AddressRedactor:
+    def redact_address(match: re.Match[str]) -> str:
         try:
             address = ipaddress.ip_address(match.group(0))
         except ValueError:
@@ -81,7 +86,7 @@ _REDACT_EVERY_ADDRESS = _address_redactor(keep_internal=False)
 _REDACT_PUBLIC_ADDRESSES = _address_redactor(keep_internal=True)
 
 
-def _redact(value: Any, redact_address) -> Any:
+def _redact(value: Any, redact_address: _AddressRedactor) -> Any:
     if isinstance(value, dict):
         return {
             str(k): (REDACTED if is_secret_key(str(k)) else _redact(v, redact_address))

@@ -4,9 +4,12 @@ the e-mail address, and invalidated by every change of the user (`user.*` events
 Against the real Redis, committing for real (`transactional_db`), as in production.
 """
 
+from typing import cast
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django_redis.cache import RedisCache
 
 from config.cache import cache_stats, cache_stats_reset
 from tests.conftest import client_for
@@ -48,7 +51,7 @@ def user_counts() -> tuple[int, int]:
 
 def stored_profiles(user) -> list[bytes]:
     """The bytes Redis holds for the user's cached own profile (every generation)."""
-    redis = cache.client.get_client()
+    redis = cast(RedisCache, cache).client.get_client()
     keys = redis.keys(cache.make_key(f"user:{user.pk}:g*own_profile_data*"))
     return [redis.get(key) for key in keys]
 

@@ -14,7 +14,7 @@ CHANGELIST = "/admin/tasks/jobrecord/"
 
 
 def failed_job(**fields) -> JobRecord:
-    return JobRecordFactory(
+    return JobRecordFactory.create(
         **{
             "status": JobStatus.FAILED,
             "attempts": 1,

@@ -1,21 +1,25 @@
 """Comments: a post's thread, the moderation queue, edits and moderation."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
+from accounts.requests import AuthenticatedRequest
 from blog.api.serializers import (
     CommentCreateSerializer,
     CommentModerateSerializer,
     CommentSerializer,
     CommentUpdateSerializer,
 )
-from blog.models import CommentStatus
+from blog.models import Comment, CommentStatus, Post
 from blog.selectors import comments as comment_selectors
 from blog.selectors import posts as post_selectors
 from blog.services import comments as comment_services
@@ -31,15 +35,15 @@ class PostCommentListView(GenericAPIView):
     serializer_class = CommentSerializer
     throttle_scope = "comment"
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
 
-    def get_throttles(self):
+    def get_throttles(self) -> list[BaseThrottle]:
         if self.request.method == "POST":
             return throttles_with_scope()
         return super().get_throttles()
 
-    def _post(self, slug):
+    def _post(self, slug: str) -> Post:
         post = post_selectors.post_get_visible(slug=slug, user=self.request.user)
         if post is None:
             raise Http404
@@ -51,7 +55,7 @@ class PostCommentListView(GenericAPIView):
         ],
         responses=CommentSerializer(many=True),
     )
-    def get(self, request, slug):
+    def get(self, request: Request, slug: str) -> Response:
         comments = comment_selectors.comment_thread_of(
             slug=slug, user=request.user, status=request.query_params.get("status")
         )
@@ -61,7 +65,7 @@ class PostCommentListView(GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
-    def post(self, request, slug):
+    def post(self, request: AuthenticatedRequest, slug: str) -> Response:
         post = self._post(slug)
         serializer = CommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -95,17 +99,17 @@ class CommentViewSet(
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "patch", "delete", "post", "head", "options"]
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action in ("list", "moderate"):
             return [IsEditor()]
         if self.action == "retrieve":
             return [AllowAny()]
         return [IsAuthenticated()]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Comment]:
         return comment_selectors.comment_moderation_queue(params=self.request.query_params)
 
-    def get_object(self):
+    def get_object(self) -> Comment:
         comment = comment_selectors.comment_get_visible(
             comment_id=self.kwargs["pk"], user=self.request.user
         )
@@ -113,7 +117,7 @@ class CommentViewSet(
             raise Http404
         return comment
 
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         comment = self.get_object()
         serializer = CommentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -122,13 +126,13 @@ class CommentViewSet(
         )
         return Response(self.get_serializer(comment).data)
 
-    def destroy(self, request, pk=None):
+    def destroy(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         comment_services.comment_delete(comment=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=CommentModerateSerializer, responses=CommentSerializer)
     @action(detail=True, methods=["post"])
-    def moderate(self, request, pk=None):
+    def moderate(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         comment = self.get_object()
         serializer = CommentModerateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

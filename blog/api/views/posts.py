@@ -2,15 +2,20 @@
 
 The post statistics (`GET /posts/{slug}/stats/`) are analytics' (`analytics.api.stats`)."""
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.requests import AuthenticatedRequest
 from blog.api.serializers import (
     PostSerializer,
     PostSummarySerializer,
@@ -53,7 +58,7 @@ IF_NONE_MATCH = OpenApiParameter(
 )
 
 
-def _with_etag(response: Response, post) -> Response:
+def _with_etag(response: Response, post: Post) -> Response:
     response["ETag"] = post_selectors.post_etag(post)
     return response
 
@@ -76,26 +81,31 @@ class PostViewSet(viewsets.GenericViewSet):
     serializer_class = PostSerializer
     pagination_class = CursorPagination
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action == "create":
             return [IsAuthor()]
         if self.action in ("list", "retrieve"):
             return [AllowAny()]
         return [IsAuthenticated()]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Post]:
         return post_selectors.post_visible_queryset(user=self.request.user)
 
-    def get_object(self):
-        post = post_selectors.post_get_visible(slug=self.kwargs["slug"], user=self.request.user)
+    def get_object(self) -> Post:
+        return self._visible(self.kwargs["slug"])
+
+    def _visible(self, slug: str) -> Post:
+        """The post as the caller may see it; 404 when there is none (or no longer: a
+        post read back after a write may have gone meanwhile)."""
+        post = post_selectors.post_get_visible(slug=slug, user=self.request.user)
         if post is None:
             raise Http404
         return post
 
-    def get_ordering(self):
+    def get_ordering(self) -> Sequence[str]:
         return self._ordering
 
-    def list(self, request):
+    def list(self, request: Request) -> Response:
         read = public_reads.post_list_read(
             user=request.user,
             params=request.query_params,
@@ -105,22 +115,23 @@ class PostViewSet(viewsets.GenericViewSet):
         )
         return conditional_response(read)
 
-    def _render_page(self, queryset: QuerySet[Post]) -> dict:
-        # The cursor paginator reads the ordering back from the view.
-        self._ordering = queryset.query.order_by
+    def _render_page(self, queryset: QuerySet[Post]) -> dict[str, Any]:
+        # The cursor paginator reads the ordering back from the view. `post_list` orders
+        # by field names (`check_ordering`'s), never by expressions.
+        self._ordering = cast(Sequence[str], queryset.query.order_by)
         page = self.paginate_queryset(queryset)
         serializer = PostSummarySerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data).data
 
-    def create(self, request):
+    def create(self, request: AuthenticatedRequest) -> Response:
         serializer = PostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = post_services.post_create(author=request.user, **serializer.validated_data)
-        post = post_selectors.post_get_visible(slug=post.slug, user=request.user)
+        post = self._visible(post.slug)
         response = Response(self.get_serializer(post).data, status=status.HTTP_201_CREATED)
         return _with_etag(response, post)
 
-    def retrieve(self, request, slug=None):
+    def retrieve(self, request: Request, slug: str) -> Response:
         detail = post_views.post_detail_visit(
             slug=slug,
             user=request.user,
@@ -132,7 +143,7 @@ class PostViewSet(viewsets.GenericViewSet):
         )
         return conditional_response(detail)
 
-    def _update(self, request, partial):
+    def _update(self, request: AuthenticatedRequest, partial: bool) -> Response:
         post = self.get_object()
         serializer = PostUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -144,39 +155,39 @@ class PostViewSet(viewsets.GenericViewSet):
         )
         return self._fresh(post)
 
-    def update(self, request, slug=None):
+    def update(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._update(request, partial=False)
 
-    def partial_update(self, request, slug=None):
+    def partial_update(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._update(request, partial=True)
 
-    def destroy(self, request, slug=None):
+    def destroy(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post_services.post_delete(post=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _fresh(self, post):
-        post = post_selectors.post_get_visible(slug=post.slug, user=self.request.user)
+    def _fresh(self, post: Post) -> Response:
+        post = self._visible(post.slug)
         return _with_etag(Response(self.get_serializer(post).data), post)
 
     @extend_schema(request=None, responses=PostSerializer)
     @action(detail=True, methods=["post"])
-    def publish(self, request, slug=None):
+    def publish(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._fresh(post_services.post_publish(post=self.get_object(), actor=request.user))
 
     @extend_schema(request=None, responses=PostSerializer)
     @action(detail=True, methods=["post"])
-    def unpublish(self, request, slug=None):
+    def unpublish(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post = post_services.post_unpublish(post=self.get_object(), actor=request.user)
         return self._fresh(post)
 
     @extend_schema(request=None, responses=PostSerializer)
     @action(detail=True, methods=["post"])
-    def archive(self, request, slug=None):
+    def archive(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._fresh(post_services.post_archive(post=self.get_object(), actor=request.user))
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=PageNumberPagination)
-    def revisions(self, request, slug=None):
+    def revisions(self, request: AuthenticatedRequest, slug: str) -> Response:
         revisions = post_selectors.post_revisions_for_editor(slug=slug, user=request.user)
         if revisions is None:
             raise Http404

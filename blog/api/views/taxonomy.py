@@ -7,11 +7,14 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
+from accounts.requests import AuthenticatedRequest
 from blog.api.serializers import CategorySerializer, CategoryWriteSerializer, TagSerializer
+from blog.models import Category, Tag
 from blog.selectors import public_reads
 from blog.selectors import taxonomy as taxonomy_selectors
 from blog.services import taxonomy as taxonomy_services
@@ -25,7 +28,7 @@ SEARCH_AND_ORDERING = [
 ]
 
 
-def page_data(view: GenericViewSet, queryset: QuerySet) -> Any:
+def page_data(view: GenericViewSet, queryset: QuerySet[Any]) -> Any:
     """What DRF's `ListModelMixin.list` answers for `queryset`: a page, or the whole
     list without a paginator."""
     page = view.paginate_queryset(queryset)
@@ -50,21 +53,26 @@ class CategoryViewSet(
     lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_permissions(self):
+    def get_permissions(self) -> list[BasePermission]:
         if self.action in ("list", "retrieve"):
             return [AllowAny()]
         return [IsEditor()]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Category]:
         return taxonomy_selectors.category_list(params=self.request.query_params)
 
-    def get_object(self):
-        category = taxonomy_selectors.category_get(slug=self.kwargs["slug"])
+    def get_object(self) -> Category:
+        return self._category(self.kwargs["slug"])
+
+    def _category(self, slug: str) -> Category:
+        """404 when there is none (or no longer: a category read back after a write may
+        have gone meanwhile)."""
+        category = taxonomy_selectors.category_get(slug=slug)
         if category is None:
             raise Http404
         return category
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         read = public_reads.category_list_read(
             params=request.query_params,
             if_none_match=request.headers.get("If-None-Match"),
@@ -73,7 +81,7 @@ class CategoryViewSet(
         )
         return conditional_response(read)
 
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         read = public_reads.category_read(
             slug=kwargs["slug"],
             if_none_match=request.headers.get("If-None-Match"),
@@ -82,26 +90,26 @@ class CategoryViewSet(
         )
         return conditional_response(read)
 
-    def create(self, request):
+    def create(self, request: AuthenticatedRequest) -> Response:
         serializer = CategoryWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         category = taxonomy_services.category_create(
             actor=request.user, **serializer.validated_data
         )
-        category = taxonomy_selectors.category_get(slug=category.slug)
+        category = self._category(category.slug)
         return Response(self.get_serializer(category).data, status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request, slug=None):
+    def partial_update(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         category = self.get_object()
         serializer = CategoryWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         category = taxonomy_services.category_update(
             category=category, actor=request.user, **serializer.validated_data
         )
-        category = taxonomy_selectors.category_get(slug=category.slug)
+        category = self._category(category.slug)
         return Response(self.get_serializer(category).data)
 
-    def destroy(self, request, slug=None):
+    def destroy(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         taxonomy_services.category_delete(category=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -111,10 +119,10 @@ class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TagSerializer
     permission_classes = [AllowAny]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Tag]:
         return taxonomy_selectors.tag_list(params=self.request.query_params)
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         read = public_reads.tag_list_read(
             params=request.query_params,
             if_none_match=request.headers.get("If-None-Match"),

@@ -5,6 +5,7 @@ through the services, so demo content is shaped exactly like content made by han
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -63,7 +64,7 @@ FILLER = " ".join(["Lorem ipsum dolor sit amet, consectetur adipiscing elit."] *
 class Command(BaseCommand):
     help = "Load demo content (users for each role, categories, posts, comments), once."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if user_get_by_username(username="editor") is not None:
             self.stdout.write("Demo content already loaded; nothing to do.")
             return

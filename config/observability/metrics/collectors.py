@@ -17,9 +17,11 @@ pending views), since the plumbing may not import them.
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from kombu import Queue
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from config.cache import cache_stats
@@ -93,7 +95,7 @@ class StateCollector:
         yield up
 
 
-def queue_keys(queue: str, options: dict) -> list[str]:
+def queue_keys(queue: str, options: dict[str, Any]) -> list[str]:
     """The Redis lists holding the messages of `queue`, one per priority step (the
     transport options can change the steps, the separator and add a key prefix)."""
     prefix = options.get("global_keyprefix", "")
@@ -105,11 +107,15 @@ def queue_keys(queue: str, options: dict) -> list[str]:
 
 
 def _queue_names() -> list[str]:
-    # The queues the settings declare (tasks' priorities), in their order.
-    return [getattr(queue, "name", queue) for queue in settings.CELERY_TASK_QUEUES or ()]
+    # The queues the settings declare (tasks' priorities), in their order: kombu Queues
+    # (or, as Celery also takes them, plain names).
+    return [
+        queue.name if isinstance(queue, Queue) else queue
+        for queue in settings.CELERY_TASK_QUEUES or ()
+    ]
 
 
-def _broker_families():
+def _broker_families() -> list[Metric] | None:
     url = settings.CELERY_BROKER_URL or ""
     if urlsplit(url).scheme not in ("redis", "rediss"):
         return None  # in-process jobs (memory://) or another broker: nothing to read here
@@ -142,7 +148,7 @@ def _broker_families():
     return [depth, reserved]
 
 
-def _event_families():
+def _event_families() -> list[Metric] | None:
     # Events and receiver failures of every process, summed in Redis; without Redis they
     # are the in-process counters of `instruments`, in the process registry.
     if not shared_counters_enabled():

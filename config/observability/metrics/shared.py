@@ -25,6 +25,7 @@ import time
 from collections import Counter
 
 from django.conf import settings
+from redis import Redis
 
 from config.observability.metrics.instruments import EVENTS, RECEIVER_FAILURES
 from config.redis.circuit import redis_available
@@ -114,7 +115,7 @@ class _Buffer:
         if not pending:
             return True
 
-        def write(redis) -> None:
+        def write(redis: Redis) -> None:
             pipe = redis.pipeline(transaction=False)
             for (family, labels), n in pending.items():
                 pipe.hincrby(_hash_key(family), labels, n)
@@ -174,7 +175,7 @@ def shared_totals() -> dict[str, dict[tuple[str, ...], int]]:
     if not _buffer.flush():
         raise RedisUnavailable("the counts of this process could not be added")
 
-    def read(redis) -> list:
+    def read(redis: Redis) -> list[dict[bytes, bytes]]:
         pipe = redis.pipeline(transaction=False)
         for family in FAMILIES:
             pipe.hgetall(_hash_key(family))

@@ -23,7 +23,7 @@ def make_job(**fields) -> JobRecord:
     fields.setdefault("name", "tasks.send_email")
     fields.setdefault("queue", fields.get("priority", "default"))
     fields.setdefault("priority", fields["queue"])
-    return JobRecordFactory(**fields)
+    return JobRecordFactory.create(**fields)
 
 
 def detail(job) -> str:
