@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 
 from analytics.models import Event
+from config.api.filters import StrictFilterSet, UTCDateTimeFilter
 from config.events.bus import EVENT_TYPES
 
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
@@ -19,7 +20,7 @@ class _EventFilterForm(forms.Form):
         return data
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     """Filters of the event store (`GET /api/v1/admin/events/`).
 
     Unknown event or aggregate types are errors, not empty lists, so a typo is noticed.
@@ -30,8 +31,8 @@ class EventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor__username")
     aggregate_type = django_filters.ChoiceFilter(choices=[(a, a) for a in AGGREGATE_TYPES])
     aggregate_id = django_filters.CharFilter(max_length=64)
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = UTCDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = UTCDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Event
