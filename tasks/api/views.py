@@ -2,13 +2,13 @@
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsEditor
-from config.api.serializers import ProblemSerializer
+from config.api.schema import documented_problem
 from tasks import selectors, services
 from tasks.api.serializers import (
     JobDetailSerializer,
@@ -20,7 +20,7 @@ from tasks.api.serializers import (
 from tasks.models import JobStatus
 from tasks.schedule import QUEUES
 
-_CONFLICT = OpenApiResponse(ProblemSerializer, description="The job is running or finished.")
+_CONFLICT = documented_problem("The job is running or finished.")
 
 
 @extend_schema(

@@ -23,6 +23,7 @@ from blog.selectors import posts as post_selectors
 from blog.services import posts as post_services
 from config.api.conditional import cached_read_response, etag_matches, reads_cached, request_key
 from config.api.pagination import CursorPagination, PageNumberPagination
+from config.api.schema import documented_problem
 from config.cache import cache_read
 
 _STR = OpenApiTypes.STR
@@ -49,6 +50,12 @@ IF_MATCH = OpenApiParameter(
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", _STR, OpenApiParameter.HEADER, description="304 if unchanged."
 )
+
+
+TRANSITION_RESPONSES = {
+    200: PostSerializer,
+    409: documented_problem("The post is not in a status this transition starts from."),
+}
 
 
 def _with_etag(response: Response, post) -> Response:
@@ -191,18 +198,18 @@ class PostViewSet(viewsets.GenericViewSet):
         post = post_selectors.post_get_visible(slug=post.slug, user=self.request.user)
         return _with_etag(Response(self.get_serializer(post).data), post)
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def publish(self, request, slug=None):
         return self._fresh(post_services.post_publish(post=self.get_object(), actor=request.user))
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def unpublish(self, request, slug=None):
         post = post_services.post_unpublish(post=self.get_object(), actor=request.user)
         return self._fresh(post)
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def archive(self, request, slug=None):
         return self._fresh(post_services.post_archive(post=self.get_object(), actor=request.user))
