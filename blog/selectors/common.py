@@ -12,7 +12,8 @@ def apply_filterset(filterset_class, params, queryset):
 
 def check_ordering(params, allowed: dict[str, tuple[str, ...]], default: str) -> tuple[str, ...]:
     """The ORM ordering for the client's `ordering` parameter, one of `allowed`'s keys."""
-    value = params.get("ordering") or default
+    # Given empty, it is not one of `allowed`: a 400 like any other unknown ordering.
+    value = params.get("ordering", default)
     if value not in allowed:
         choices = ", ".join(allowed)
         raise InvalidInput(

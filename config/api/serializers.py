@@ -49,6 +49,9 @@ def json_type_error(field: serializers.Field, value: Any) -> Any:
     if isinstance(field, (*_STRING_FIELDS, serializers.ChoiceField)):
         if not isinstance(value, str):
             return "Not a valid string."
+        # DRF reads "" as null for a related field; the schema says a non-empty slug.
+        if value == "" and isinstance(field, serializers.RelatedField):
+            return "This field may not be blank."
         # PostgreSQL refuses NUL in text: a field that reaches a query (a slug looked
         # up, a choice) would fail there as a 500.
         return _NUL_MESSAGE if "\x00" in value else None

@@ -93,6 +93,41 @@ def test_an_empty_value_for_a_typed_filter_is_refused(path, name):
     assert name in body["fields"]
 
 
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [(POSTS, "ordering"), (POSTS, "status"), (TAGS, "ordering"), (CATEGORIES, "ordering")],
+)
+def test_an_empty_ordering_or_status_is_refused(path, name):
+    client = client_for(AdminFactory())
+    body = assert_problem(client.get(path, {name: ""}), 400, "validation_error")
+    assert name in body["fields"]
+
+
+def test_an_empty_ordering_with_a_search_is_refused(anon_client):
+    response = anon_client.get(POSTS, {"search": "volcano", "ordering": ""})
+    assert "ordering" in assert_problem(response, 400)["fields"]
+
+
+def test_an_empty_comment_status_is_refused_for_editors():
+    post = PostFactory()
+    client = client_for(EditorFactory())
+    response = client.get(f"{POSTS}{post.slug}/comments/", {"status": ""})
+    assert "status" in assert_problem(response, 400)["fields"]
+
+
+def test_an_empty_delivery_status_is_refused():
+    client = client_for(AdminFactory())
+    created = _send(
+        client,
+        "post",
+        "/api/v1/admin/webhooks/",
+        {"url": "https://93.184.215.14/hook", "events": ["post.published"]},
+    )
+    assert created.status_code == 201, created.content
+    path = f"/api/v1/admin/webhooks/{created.json()['id']}/deliveries/"
+    assert "status" in assert_problem(client.get(path, {"status": ""}), 400)["fields"]
+
+
 def test_an_empty_text_filter_still_means_no_filter(anon_client):
     PostFactory()
     assert len(anon_client.get(POSTS, {"category": "", "search": ""}).json()["results"]) == 1
@@ -182,6 +217,17 @@ def test_true_is_not_an_integer(reader_client):
         reader_client, "post", f"{POSTS}{post.slug}/comments/", {"body": "Hi", "parent": True}
     )
     assert list(assert_problem(response, 400)["fields"]) == ["parent"]
+
+
+def test_an_empty_slug_is_not_no_category(author_client):
+    response = _send(author_client, "post", POSTS, {"title": "T", "body": "B", "category": ""})
+    assert list(assert_problem(response, 400)["fields"]) == ["category"]
+
+
+def test_null_is_still_no_category(author_client):
+    response = _send(author_client, "post", POSTS, {"title": "T", "body": "B", "category": None})
+    assert response.status_code == 201, response.content
+    assert response.json()["category"] is None
 
 
 def test_well_typed_input_is_still_accepted(author_client):
