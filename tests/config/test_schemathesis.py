@@ -10,7 +10,8 @@ transport fails its own `ignored_auth` probes (it hands werkzeug the `max_redire
 a requests session), and over HTTP the run is exactly the CLI's. Unlike pytest-django's
 `live_server`, it answers one request at a time on one database connection kept for the
 run: opening a connection per request cost more than the requests. Requests commit for
-real, so the test uses `transactional_db`, which empties the tables afterwards.
+real, so the test uses `transactional_db` (with sequences reset: the same ids, hence the
+same cases, whatever ran before), which empties the tables afterwards.
 """
 
 from collections import Counter
@@ -47,7 +48,7 @@ class _SerialLiveServerThread(LiveServerThread):
 
 
 @pytest.fixture
-def api_server(transactional_db) -> Iterable[str]:
+def api_server(django_db_reset_sequences) -> Iterable[str]:
     thread = _SerialLiveServerThread("localhost", static_handler=lambda app: app)
     thread.daemon = True
     thread.start()
