@@ -5,9 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-# The JSON type the schema documents for a field, by field class (first match wins).
-# DRF's own parsing is lenient (`0` is a string, `"yes"` a boolean, `"1"` an integer);
-# a strict serializer first refuses a value of another JSON type, as the schema says.
+# Fields the schema documents as JSON strings (choices too, when their values are).
 _STRING_FIELDS = (
     serializers.CharField,
     serializers.DateField,
@@ -27,7 +25,11 @@ def _string_choices(field: serializers.ChoiceField) -> bool:
 def json_type_error(field: serializers.Field, value: Any) -> Any:
     """Why `value`, as parsed from JSON, is not of the type documented for `field`: a
     message, a `{index: error}` dict for a list's items, or None when it is. `null` is
-    left to the field (`allow_null`)."""
+    left to the field (`allow_null`).
+
+    DRF's own parsing is lenient (`0` is a string, `"yes"` a boolean, `"1"` an integer);
+    a strict serializer refuses a value of another JSON type first, as the schema does.
+    """
     if value is None:
         return None
     if isinstance(field, serializers.BooleanField):
@@ -72,7 +74,7 @@ class StrictSerializerMixin:
 
     partial_on_patch = True
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data) - set(writable))

@@ -26,6 +26,7 @@ from django.test.testcases import LiveServerThread
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 from schemathesis.engine import events, from_schema
+from schemathesis.engine.run import PhaseName
 
 from tests.factories import AdminFactory
 
@@ -97,7 +98,8 @@ def _findings(stream: Iterable[events.EngineEvent]) -> tuple[list[str], Counter,
                 event.timestamp - started[event.phase.name]
             )
         elif isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
-            operations.add(event.recorder.label)
+            if event.phase != PhaseName.STATEFUL_TESTING:  # one scenario for all operations
+                operations.add(event.recorder.label)
             stats["cases"] += len(event.recorder.cases)
             for case_id, checks in event.recorder.checks.items():
                 for check in checks:
