@@ -40,7 +40,7 @@ class _TypedParamsNotEmpty(forms.Form):
     """A parameter whose value is not free text (a date-time, a choice) may be absent,
     but not empty: `published_before=` is a mistake, not "no filter"."""
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         for name, field in self.fields.items():
             if isinstance(field, forms.CharField) or name in self.errors:

@@ -4,12 +4,13 @@ layer has answered."""
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from config.api import error_views
 from config.api.problems import PROBLEM_CONTENT_TYPE, problem_for_status, problem_response
 
-Handler = Callable[[HttpRequest], HttpResponse]
+Handler = Callable[[HttpRequest], HttpResponseBase]
 
 # Headers of Django's own error answers that a client still needs on the problem document.
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -18,10 +19,10 @@ _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 class BodySizeLimitMiddleware:
     """Answers 413 before reading an API body larger than DATA_UPLOAD_MAX_MEMORY_SIZE."""
 
-    def __init__(self, get_response: Handler):
+    def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and request.path.startswith("/api/"):
             try:
@@ -52,10 +53,10 @@ class NulByteMiddleware:
     names anything with a NUL in it, so the whole request is refused before any view.
     """
 
-    def __init__(self, get_response: Handler):
+    def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _url_has_nul(request):
             if request.path.startswith("/api/"):
                 return problem_response(400, "bad_request", "The URL contains a NUL byte.")
@@ -72,10 +73,10 @@ class ProblemDocumentMiddleware:
     must still happen. 5xx pages are left alone: with DEBUG they carry the traceback.
     """
 
-    def __init__(self, get_response: Handler):
+    def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if not request.path.startswith("/api/") or not 400 <= response.status_code < 500:
             return response

@@ -101,15 +101,15 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> tuple[str, ...]:
-        return tuple(view.get_ordering())
+        ordering = tuple(view.get_ordering())
+        # Called with the queryset just before the cursor is decoded: the field a cursor's
+        # position must be a value of is known from here.
+        self._position_field = _ordering_field(queryset, ordering)
+        return ordering
 
     def get_page_size(self, request: Request) -> int:
         size = positive_int_param(request, self.page_size_query_param)
         return self.page_size if size is None else min(size, self.max_page_size)
-
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None):
-        self._position_field = _ordering_field(queryset, self.get_ordering(request, queryset, view))
-        return super().paginate_queryset(queryset, request, view)
 
     def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         try:
@@ -120,9 +120,11 @@ class CursorPagination(pagination.CursorPagination):
         else:
             invalid = False
         if cursor is not None and cursor.position is not None:
-            position = self._checked_position(cursor.position)
+            # drf-stubs type the position as an int; it is the text of the ordering
+            # field's value, whatever its type.
+            position = self._checked_position(str(cursor.position))
             invalid = position is None
-            cursor = cursor._replace(position=position)
+            cursor = cursor._replace(position=position)  # type: ignore[arg-type]
         if invalid:
             raise InvalidInput(
                 "Invalid cursor.",
@@ -135,7 +137,7 @@ class CursorPagination(pagination.CursorPagination):
         """The position as the ordering field's value (a date in UTC), or None."""
         if "\x00" in position:
             return None
-        field = self._position_field
+        field = getattr(self, "_position_field", None)
         if field is None:
             return position
         try:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core import validators
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import Direction, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -88,7 +88,7 @@ class ProblemAutoSchema(AutoSchema):
         """A numbered list answers 404 for a page past its last."""
         return self._is_list_view() and isinstance(self._get_paginator(), PageNumberPagination)
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         bodies = super()._get_response_bodies(direction)
         if direction != "response":
             return bodies
@@ -105,7 +105,9 @@ class ProblemAutoSchema(AutoSchema):
                 body["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
         return bodies
 
-    def _get_request_for_media_type(self, serializer: Any, direction: str = "request"):
+    def _get_request_for_media_type(
+        self, serializer: Any, direction: Direction = "request"
+    ) -> tuple[Any, bool]:
         if self.method == "PATCH" and not getattr(serializer, "partial_on_patch", True):
             # drf-spectacular makes every PATCH body partial; this view validates it in
             # full, so the body is documented as for PUT.
@@ -116,14 +118,14 @@ class ProblemAutoSchema(AutoSchema):
                 self.method = "PATCH"
         return super()._get_request_for_media_type(serializer, direction)
 
-    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+    def _map_basic_serializer(self, serializer: Any, direction: Direction) -> dict[str, Any]:
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, StrictSerializerMixin):
             schema["additionalProperties"] = False
         return schema
 
     def _map_serializer_field(
-        self, field: Any, direction: str, bypass_extensions: bool = False
+        self, field: Any, direction: Direction, bypass_extensions: bool = False
     ) -> dict[str, Any] | None:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         lists = (serializers.ListField, serializers.MultipleChoiceField)
@@ -151,6 +153,9 @@ class ProblemAutoSchema(AutoSchema):
 
 def _unicode_word_regex(field: Any) -> re.Pattern | None:
     for validator in field.validators:
-        if isinstance(validator, validators.RegexValidator) and "\\w" in validator.regex.pattern:
-            return validator.regex
+        if isinstance(validator, validators.RegexValidator):
+            regex = validator.regex
+            regex = regex if isinstance(regex, re.Pattern) else re.compile(regex)
+            if "\\w" in regex.pattern:
+                return regex
     return None

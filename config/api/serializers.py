@@ -1,9 +1,15 @@
 """Serializer pieces shared by every app's API."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
+
+if TYPE_CHECKING:
+    # The mixin always comes before a Serializer class: that is what it extends.
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
 
 # Fields the schema documents as JSON strings (choices too, when their values are).
 _STRING_FIELDS = (
@@ -43,7 +49,11 @@ def json_type_error(field: serializers.Field, value: Any) -> Any:
     if isinstance(field, (serializers.ListField, serializers.MultipleChoiceField)):
         if not isinstance(value, list):
             return f'Expected a list of items but got type "{type(value).__name__}".'
-        child = getattr(field, "child", None) or serializers.ChoiceField(choices=field.choices)
+        child = (
+            field.child
+            if isinstance(field, serializers.ListField)
+            else serializers.ChoiceField(choices=field.choices)
+        )
         errors = {i: e for i, item in enumerate(value) if (e := json_type_error(child, item))}
         return errors or None
     if isinstance(field, serializers.ChoiceField) and not _string_choices(field):
@@ -60,7 +70,7 @@ def json_type_error(field: serializers.Field, value: Any) -> Any:
     return None
 
 
-class StrictSerializerMixin:
+class StrictSerializerMixin(_SerializerBase):
     """Rejects fields the endpoint does not know, and values of another JSON type than
     the documented one, instead of ignoring or coercing them.
 
@@ -102,6 +112,8 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    fields = serializers.DictField(
+    # A declared field named like Serializer.fields: DRF's metaclass moves it into
+    # _declared_fields, so the property is not shadowed at run time; the stub cannot know.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()), required=False
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
@@ -45,12 +46,13 @@ class _SerialWSGIServer(WSGIServer):
 
 
 class _SerialLiveServerThread(LiveServerThread):
-    server_class = _SerialWSGIServer
+    # Not a ThreadedWSGIServer: that one closes the connection after each request.
+    server_class = _SerialWSGIServer  # type: ignore[assignment]
 
 
 @pytest.fixture
 def api_server(django_db_reset_sequences) -> Iterable[str]:
-    thread = _SerialLiveServerThread("localhost", static_handler=lambda app: app)
+    thread = _SerialLiveServerThread("localhost", static_handler=StaticFilesHandler)
     thread.daemon = True
     thread.start()
     thread.is_ready.wait()
@@ -88,7 +90,9 @@ def _spare_the_fuzzers_account(ctx: Any, case: schemathesis.Case) -> schemathesi
 
 def _findings(stream: Iterable[events.EngineEvent]) -> tuple[list[str], Counter, Counter]:
     """Each failure or error as a line, the failures by check, and run statistics."""
-    found, by_check, stats = [], Counter(), Counter()
+    found: list[str] = []
+    by_check: Counter[str] = Counter()
+    stats: Counter[str] = Counter()
     operations, started = set(), {}
     for event in stream:
         if isinstance(event, events.PhaseStarted):
@@ -108,7 +112,8 @@ def _findings(stream: Iterable[events.EngineEvent]) -> tuple[list[str], Counter,
                         continue
                     by_check[check.name] += 1
                     interaction = event.recorder.interactions.get(case_id)
-                    status = interaction.response.status_code if interaction else "-"
+                    response = interaction.response if interaction else None
+                    status = response.status_code if response else "-"
                     curl = info.steps[-1].curl if info.steps else info.code_sample
                     found.append(
                         f"{event.recorder.label} [{check.name}] {info.failure.title}: "
