@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 
 from analytics.models import Event
+from config.api.filters import StrictFilterSet, UTCDateTimeFilter
 from config.events.registry import EVENT_TYPES, event_aggregate_types
 
 EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
@@ -22,7 +23,7 @@ class _EventFilterForm(forms.Form):
         return data
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     """Filters of the event store (`GET /api/v1/admin/events/`).
 
     Unknown event or aggregate types are errors, not empty lists, so a typo is noticed.
@@ -33,8 +34,8 @@ class EventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor__username")
     aggregate_type = django_filters.ChoiceFilter(choices=[(a, a) for a in AGGREGATE_TYPES])
     aggregate_id = django_filters.CharFilter(max_length=64)
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = UTCDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = UTCDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Event

@@ -4,23 +4,22 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from blog.models import Category, Comment, CommentStatus, Post, Tag
+from config.api.filters import StrictFilterSet, UTCDateTimeFilter
 
 
-class PostFilter(django_filters.FilterSet):
+class PostFilter(StrictFilterSet):
     category = django_filters.CharFilter(field_name="category__slug")
     tag = django_filters.CharFilter(field_name="tags__slug")
     author = django_filters.CharFilter(field_name="author__username")
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(
-        field_name="published_at", lookup_expr="lte"
-    )
+    published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lte")
 
     class Meta:
         model = Post
         fields = ["category", "tag", "author", "published_after", "published_before"]
 
 
-class CommentFilter(django_filters.FilterSet):
+class CommentFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=CommentStatus.choices)
     post = django_filters.CharFilter(field_name="post__slug")
     author = django_filters.CharFilter(field_name="author__username")
@@ -36,7 +35,7 @@ class CommentFilter(django_filters.FilterSet):
         return queryset.filter(Q(body__icontains=value) | Q(author__username__icontains=value))
 
 
-class _NamedFilter(django_filters.FilterSet):
+class _NamedFilter(StrictFilterSet):
     search = django_filters.CharFilter(method="filter_search")
 
     def filter_search(

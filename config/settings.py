@@ -81,6 +81,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.api.middleware.BodySizeLimitMiddleware",
+    # Outside CommonMiddleware (its slash redirect comes first): a 4xx Django answers
+    # itself under /api/, such as DEBUG's technical 404, becomes a problem document.
+    "config.api.middleware.ProblemDocumentMiddleware",
+    # Before anything reads the URL into a query: PostgreSQL refuses NUL in text.
+    "config.api.middleware.NulByteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

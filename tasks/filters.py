@@ -2,11 +2,12 @@
 
 import django_filters
 
+from config.api.filters import StrictFilterSet
 from tasks.models import JobRecord, JobStatus
 from tasks.schedule import QUEUES
 
 
-class JobFilter(django_filters.FilterSet):
+class JobFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=JobStatus.choices)
     name = django_filters.CharFilter()
     priority = django_filters.ChoiceFilter(choices=[(q, q) for q in QUEUES])

@@ -74,6 +74,13 @@ class AdminUserUpdateSerializer(StrictSerializer):
     is_active = serializers.BooleanField(required=False)
 
 
+class TokenPairSerializer(serializers.Serializer):
+    """The answer to a sign-in: a short-lived access token and the refresh token."""
+
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="Exchange at /auth/token/refresh/ for new tokens.")
+
+
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     """simplejwt's login behind the lockout (429 `login_locked`), recording
     `user.logged_in` and `user.login_failed` events."""

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,6 +20,7 @@ from accounts.api.serializers import (
     RefreshTokenSerializer,
     RegisterSerializer,
     TokenObtainPairSerializer,
+    TokenPairSerializer,
     UserSerializer,
 )
 from accounts.requests import AuthenticatedRequest
@@ -45,6 +46,8 @@ class RegisterView(GenericAPIView):
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+# simplejwt's serializer has only write-only fields: without this, the 200 has no body.
+@extend_schema_view(post=extend_schema(responses=TokenPairSerializer))
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     serializer_class = TokenObtainPairSerializer
     throttle_scope = "login"

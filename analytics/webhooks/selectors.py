@@ -23,7 +23,7 @@ def webhook_delivery_list(
 ) -> QuerySet[WebhookDelivery]:
     """A subscription's deliveries, newest first, of one status if `status` is given."""
     deliveries = WebhookDelivery.objects.filter(subscription=subscription)
-    if status:
+    if status is not None:
         if status not in DeliveryStatus.values:
             message = f"status must be one of {', '.join(DeliveryStatus.values)}."
             raise InvalidInput(message, fields={"status": [message]})

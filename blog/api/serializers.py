@@ -98,6 +98,10 @@ class CommentCreateSerializer(StrictSerializer):
 
 
 class CommentUpdateSerializer(StrictSerializer):
+    """A comment's new body: PATCH replaces its one editable field, so `body` is required."""
+
+    partial_on_patch = False
+
     body = serializers.CharField(max_length=10_000)
 
 

@@ -22,7 +22,7 @@ def comment_list_for_post(
     Editors may ask for another status.
     """
     qs = _base().filter(post=post).order_by("created_at", "id")
-    if status and user is not None and user.is_authenticated and user.is_editor:
+    if status is not None and user is not None and user.is_authenticated and user.is_editor:
         if status not in CommentStatus.values:
             raise InvalidInput(
                 f"Unknown status {status!r}.",

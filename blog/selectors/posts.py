@@ -128,7 +128,7 @@ def post_list(*, user: RequestUser | None, params: QueryParams) -> QuerySet[Post
     Published posts by default; `status=draft|scheduled|archived` lists the caller's own
     (every author's for editors). The ordering is on the queryset, for the paginator.
     """
-    status = params.get("status") or PostStatus.PUBLISHED
+    status = params.get("status", PostStatus.PUBLISHED)
     if status not in PostStatus.values:
         raise InvalidInput(
             f"Unknown status {status!r}.",
@@ -147,7 +147,7 @@ def post_list(*, user: RequestUser | None, params: QueryParams) -> QuerySet[Post
     search = (params.get("search") or "").strip()
     if search:
         qs = _search(qs, search)
-    if search and not params.get("ordering"):
+    if search and params.get("ordering") is None:
         ordering: tuple[str, ...] = ("-rank", "-published_at", "-id")
     else:
         ordering = check_ordering(params, _ORDERINGS, "-published_at")

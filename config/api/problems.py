@@ -32,3 +32,24 @@ def problem_response(
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+# The `code` of a problem made from a bare status (an error Django answered itself).
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def problem_for_status(status: int) -> JsonResponse:
+    """The problem document of a status alone: its phrase as the detail."""
+    phrase = HTTPStatus(status).phrase
+    code = _STATUS_CODES.get(status, phrase.lower().replace(" ", "_").replace("-", "_"))
+    return problem_response(status, code, f"{phrase}.")

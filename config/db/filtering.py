@@ -32,7 +32,8 @@ def check_ordering(
     params: Mapping[str, Any], allowed: Mapping[str, tuple[str, ...]], default: str
 ) -> tuple[str, ...]:
     """The ORM ordering for the client's `ordering` parameter, one of `allowed`'s keys."""
-    value = params.get("ordering") or default
+    # Given empty, it is not one of `allowed`: a 400 like any other unknown ordering.
+    value = params.get("ordering", default)
     if value not in allowed:
         choices = ", ".join(allowed)
         raise InvalidInput(

@@ -4,20 +4,20 @@ import uuid
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.requests import AuthenticatedRequest
 from config.api.permissions import IsAdmin
-from config.api.serializers import ProblemSerializer
+from config.api.schema import documented_problem
 from tasks import selectors, services
 from tasks.api.serializers import JobDetailSerializer, JobSerializer
 from tasks.models import JobRecord, JobStatus
 from tasks.schedule import QUEUES
 
-_CONFLICT = OpenApiResponse(ProblemSerializer, description="The job is running or finished.")
+_CONFLICT = documented_problem("The job is running or finished.")
 
 
 @extend_schema(

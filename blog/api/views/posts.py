@@ -31,6 +31,7 @@ from blog.services import posts as post_services
 from config.api.conditional import conditional_response, request_key
 from config.api.pagination import CursorPagination, PageNumberPagination
 from config.api.permissions import IsAuthor
+from config.api.schema import documented_problem
 
 _STR = OpenApiTypes.STR
 POST_LIST_PARAMETERS = [
@@ -56,6 +57,12 @@ IF_MATCH = OpenApiParameter(
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", _STR, OpenApiParameter.HEADER, description="304 if unchanged."
 )
+
+
+TRANSITION_RESPONSES = {
+    200: PostSerializer,
+    409: documented_problem("The post is not in a status this transition starts from."),
+}
 
 
 def _with_etag(response: Response, post: Post) -> Response:
@@ -169,18 +176,18 @@ class PostViewSet(viewsets.GenericViewSet):
         post = self._visible(post.slug)
         return _with_etag(Response(self.get_serializer(post).data), post)
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def publish(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._fresh(post_services.post_publish(post=self.get_object(), actor=request.user))
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def unpublish(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         post = post_services.post_unpublish(post=self.get_object(), actor=request.user)
         return self._fresh(post)
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def archive(self, request: AuthenticatedRequest, slug: str | None = None) -> Response:
         return self._fresh(post_services.post_archive(post=self.get_object(), actor=request.user))
