@@ -64,6 +64,13 @@ TRANSITION_RESPONSES = {
     409: documented_problem("The post is not in a status this transition starts from."),
 }
 
+# A write may carry `status`: a change of status that the post's current one does not
+# allow (scheduling a published post, say) is the same 409 as the transition endpoints'.
+UPDATE_RESPONSES = {
+    200: PostSerializer,
+    409: documented_problem("The new `status` cannot follow the post's current status."),
+}
+
 
 def _with_etag(response: Response, post: Post) -> Response:
     response["ETag"] = post_selectors.post_etag(post)
@@ -75,10 +82,10 @@ def _with_etag(response: Response, post: Post) -> Response:
     retrieve=extend_schema(parameters=[IF_NONE_MATCH], responses={200: PostSerializer, 304: None}),
     create=extend_schema(request=PostWriteSerializer, responses={201: PostSerializer}),
     update=extend_schema(
-        parameters=[IF_MATCH], request=PostUpdateSerializer, responses=PostSerializer
+        parameters=[IF_MATCH], request=PostUpdateSerializer, responses=UPDATE_RESPONSES
     ),
     partial_update=extend_schema(
-        parameters=[IF_MATCH], request=PostUpdateSerializer, responses=PostSerializer
+        parameters=[IF_MATCH], request=PostUpdateSerializer, responses=UPDATE_RESPONSES
     ),
     destroy=extend_schema(responses={204: None}),
 )

@@ -84,6 +84,13 @@ def test_post_transitions_document_their_conflict(schema, action):
     assert set(responses["409"]["content"]) == {PROBLEM}
 
 
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_post_writes_document_the_conflict_of_a_status_change(schema, method):
+    # PUT/PATCH may carry `status`; one the current status does not allow is a 409.
+    responses = schema["paths"]["/api/v1/posts/{slug}/"][method]["responses"]
+    assert set(responses["409"]["content"]) == {PROBLEM}
+
+
 def test_job_cancel_documents_its_conflict_as_a_problem(schema):
     responses = schema["paths"]["/api/v1/admin/tasks/{job_id}/cancel/"]["post"]["responses"]
     assert set(responses["409"]["content"]) == {PROBLEM}
