@@ -1,4 +1,4 @@
-"""The permission matrix of API.md: every endpoint of "Auth and users", "Posts",
+"""The permission matrix of docs/api.md: every endpoint of "Auth and users", "Posts",
 "Comments", "Categories and tags" (and the admin's user update) for every kind of caller,
 with the exact status code each one gets.
 
@@ -133,7 +133,7 @@ COMMENTS = [
     ("POST", "/posts/draft/comments/", {"body": "Hi."},        (401, 404, CLOSED, 404, CLOSED, CLOSED)),  # noqa: E501
     ("POST", "/posts/closed/comments/", {"body": "Hi."},       (401, CLOSED, CLOSED, CLOSED, CLOSED, CLOSED)),  # noqa: E501
     ("GET", "/comments/", None,                                (401, 403, 403, 403, 200, 200)),
-    # GET /comments/{id}/ is served too, though API.md does not list it.
+    # GET /comments/{id}/ is served too, though docs/api.md does not list it.
     ("GET", "/comments/{w.approved.pk}/", None,                (200, 200, 200, 200, 200, 200)),
     ("GET", "/comments/{w.pending.pk}/", None,                 (404, 200, 404, 404, 200, 200)),
     ("PATCH", "/comments/{w.approved.pk}/", {"body": "Edit"},  (401, 200, 403, 403, 200, 200)),

@@ -1,4 +1,4 @@
-"""The auth endpoints of API.md through HTTP: registration, JWT pairs (obtain, refresh with
+"""The auth endpoints of docs/api.md through HTTP: registration, JWT pairs (obtain, refresh with
 rotation, logout)."""
 
 import pytest

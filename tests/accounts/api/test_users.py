@@ -1,4 +1,4 @@
-"""The user endpoints of API.md through HTTP: one's own profile and password, public
+"""The user endpoints of docs/api.md through HTTP: one's own profile and password, public
 profiles, the admin's user changes. (Registration and tokens: test_auth.py.)"""
 
 import pytest

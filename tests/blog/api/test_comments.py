@@ -1,4 +1,4 @@
-"""The comment endpoints of API.md: writing and replying, the thread of a post, editing
+"""The comment endpoints of docs/api.md: writing and replying, the thread of a post, editing
 and deleting. (Moderation and its queue: test_moderation.py.)"""
 
 import pytest

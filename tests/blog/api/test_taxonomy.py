@@ -1,4 +1,4 @@
-"""The category and tag endpoints of API.md, and tags created from posts."""
+"""The category and tag endpoints of docs/api.md, and tags created from posts."""
 
 import pytest
 
