@@ -44,9 +44,28 @@ step "loading the demo content (once)" python manage.py seed_demo
 pids=()
 cleanup() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
-if [ -n "${REDIS_URL:-}" ]; then
-  celery -A config worker --loglevel=INFO -Q critical,high,default,low > var/worker.log 2>&1 &
+# Runs a process for as long as this script runs, starting it again when it dies (a
+# worker that kombu could not recover after a Redis restart, an out-of-memory kill), as
+# systemd's Restart=always does in production (deploy/systemd/).
+supervise() {
+  local log=$1
+  shift
+  : >"$log"
+  (
+    child=
+    trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 0' TERM INT
+    while true; do
+      "$@" >>"$log" 2>&1 &
+      child=$!
+      wait "$child" || true
+      echo "== $(date -u +%FT%TZ) $1 exited; starting it again in 2 s" >>"$log"
+      sleep 2
+    done
+  ) &
   pids+=($!)
+}
+if [ -n "${REDIS_URL:-}" ]; then
+  supervise var/worker.log celery -A config worker --loglevel=INFO -Q critical,high,default,low
   jobs_mode="Celery worker on Redis (log: var/worker.log)"
   cache_mode="Redis"
 else
@@ -55,8 +74,7 @@ else
 fi
 # The beat sends periodic jobs (scheduled publishing); in the embedded default it runs
 # them itself, in-process.
-celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule > var/beat.log 2>&1 &
-pids+=($!)
+supervise var/beat.log celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 if [ -n "${DATABASE_URL:-}" ]; then
   # The password, if any, stays off the terminal.
@@ -84,7 +102,8 @@ banner() {
     author  (author)
     reader  (reader)
 
-  Stop with Ctrl-C (stops the server, the beat and the worker).
+  Stop with Ctrl-C (stops the server, the beat and the worker; a worker or beat that
+  dies meanwhile is started again).
 
 INFO
 }
