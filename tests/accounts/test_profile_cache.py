@@ -7,31 +7,21 @@ Against the real Redis, committing for real (`transactional_db`), as in producti
 from typing import cast
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django_redis.cache import RedisCache
 
-from config.cache import cache_stats, cache_stats_reset
-from tests.conftest import client_for
+from config.cache import cache_stats
 from tests.factories import AdminFactory, ReaderFactory
+from tests.helpers import client_for, needs_redis
 
 pytestmark = [
     pytest.mark.cached_reads,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "django_redis" not in settings.CACHES["default"]["BACKEND"],
-        reason="these tests run against the Redis of REDIS_URL",
-    ),
+    needs_redis,
+    pytest.mark.usefixtures("fresh_cache_counters"),
 ]
 
 ME = "/api/v1/users/me/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    cache_stats_reset()
-    yield
-    cache_stats_reset()
 
 
 @pytest.fixture

@@ -8,35 +8,25 @@ Against the real Redis, committing for real (`transactional_db`), as in producti
 import time
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
 from analytics.models import SiteDailyStats
 from analytics.selectors import site_figures
 from blog.models import CommentStatus
-from config.cache import cache_fetch, cache_stats, cache_stats_reset, invalidate
-from tests.conftest import client_for
+from config.cache import cache_fetch, cache_stats, invalidate
 from tests.factories import CommentFactory, EditorFactory, PostFactory
+from tests.helpers import client_for, needs_redis
 
 pytestmark = [
     pytest.mark.cached_reads,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "django_redis" not in settings.CACHES["default"]["BACKEND"],
-        reason="these tests run against the Redis of REDIS_URL",
-    ),
+    needs_redis,
+    pytest.mark.usefixtures("fresh_cache_counters"),
 ]
 
 ADMIN_STATS = "/api/v1/admin/stats/"
 DASHBOARD = "/admin/dashboard/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    cache_stats_reset()
-    yield
-    cache_stats_reset()
 
 
 def ok(response):
