@@ -27,7 +27,7 @@ def flush_view_counts() -> dict[str, Any]:
     return view_counts_flush()
 
 
-@shared_task(base=RecordedTask, name="analytics.purge_events")
+@shared_task(base=RecordedTask, name="analytics.purge_events", soft_time_limit=150, time_limit=180)
 def purge_events() -> int:
     """Delete events past their retention (daily, on the `low` queue); idempotent, so a
     retried or overlapping run only finds less to delete. Returns the number deleted."""

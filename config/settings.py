@@ -307,6 +307,10 @@ EVENT_RETENTION_DAYS_BY_TYPE = env_int_map(
 # (tests with a local receiver, intranets); a receiver gets WEBHOOK_TIMEOUT seconds a try.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 5)
+# A failed try is retried after WEBHOOK_RETRY_BACKOFF seconds, doubled each time (with
+# jitter) up to WEBHOOK_RETRY_BACKOFF_MAX, nine times (analytics/webhooks/tasks.py).
+WEBHOOK_RETRY_BACKOFF = max(1, env_int("WEBHOOK_RETRY_BACKOFF", 30))
+WEBHOOK_RETRY_BACKOFF_MAX = max(1, env_int("WEBHOOK_RETRY_BACKOFF_MAX", 60 * 60))
 
 # /metrics (config/observability/metrics) answers a request with
 # `Authorization: Bearer <METRICS_TOKEN>`
@@ -337,10 +341,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # BRPOP the queues in the order given (critical first) instead of round-robin: a
     # critical job queued behind 1,000 low ones is the next one a free worker takes.
     "queue_order_strategy": "priority",
-    # An unacked message (its worker died) goes back to its queue after this long. It
-    # must exceed the longest job plus the longest retry countdown: a retry's message
-    # waits unacked in a worker until its time, and would be handed out twice otherwise.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 60 * 60),
+    # An unacked message (its worker died) goes back to its queue after this long, so
+    # another worker runs it within minutes. It must exceed every job's hard time limit
+    # (a system check says so: tasks/checks.py); nothing else waits unacked, since
+    # retries and countdowns wait in the database (tasks/base.py).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 60),
     # How often a worker looks for such messages (kombu's defaults amount to ~100 s).
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": 1,
@@ -355,6 +360,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The beat also runs the job system's sweep (tasks/beat.py) every JOB_SWEEP_SECONDS: it
+# sends the jobs that are due (retries after their backoff), takes back the attempts of
+# dead workers, and, for a job waiting longer than JOB_RESEND_AFTER seconds on a queue
+# that is empty, sends its message again (the broker lost it).
+CELERY_BEAT_SCHEDULER = "tasks.beat:JobSweepScheduler"
+JOB_SWEEP_SECONDS = max(1, env_int("JOB_SWEEP_SECONDS", 5))
+JOB_RESEND_AFTER = max(1, env_int("JOB_RESEND_AFTER", 5 * 60))
 # Days a finished job's record, and a report with its file, are kept (`tasks.purge_jobs`).
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 30)
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)

@@ -15,6 +15,15 @@ Every job is a `RecordedTask` (`@shared_task(base=RecordedTask, name="app.job_na
   seconds, doubled each time, at most `retry_backoff_max`), up to `max_retries`, except
   the errors no retry can fix (`NON_RETRYABLE`: bad arguments, a missing row, a broken
   business rule, `PermanentError`), which fail at once.
+- Waiting happens in the database, not in the broker: a job queued with a countdown (or
+  an eta) longer than BROKER_COUNTDOWN_MAX, and every retry's backoff, is recorded with
+  `run_after` and no message; the beat's sweep (tasks/beat.py) sends it when due. So a
+  broker restart loses no waiting job, and the broker's visibility timeout only has to
+  outlast a job's run time.
+- Time limits: every job has a soft and a hard one (`soft_time_limit`, `time_limit`:
+  seconds, per job in the decorator), below the broker's visibility timeout (a system
+  check says so). An attempt holds its job for its hard limit and LEASE_GRACE_SECONDS;
+  a record still `running` after that (its worker died) is taken back by the sweep.
 - `acks_late` + `reject_on_worker_lost`: a job whose worker dies is delivered again, so
   jobs must be idempotent (take ids, re-fetch, check before writing).
 
@@ -30,27 +39,39 @@ import traceback as tb
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from billiard.einfo import ExceptionInfo
 from celery import Task
 from celery.app.task import Context
-from celery.exceptions import Ignore, Reject, Retry
+from celery.exceptions import Ignore, Reject, Retry, TimeLimitExceeded
 from celery.result import AsyncResult
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from config.errors import DomainError
 from config.events.bus import redact
 from config.observability.request_context import get_request_id, request_id_var
 from tasks import services
-from tasks.models import JobRecord
+from tasks.models import JobRecord, JobStatus
 from tasks.schedule import QUEUES
+from tasks.services import JobCall
 
 logger = logging.getLogger(__name__)
 
 PRIORITIES = QUEUES
+# A countdown up to this long waits in the broker (unacknowledged, in a worker), a longer
+# one in the database: a second costs the visibility timeout nothing.
+BROKER_COUNTDOWN_MAX = 1.0
+# How long past its hard time limit a running attempt still holds its job: the time the
+# worker takes to notice the limit and record the outcome.
+LEASE_GRACE_SECONDS = 30
+# A message that cannot be sent after its record was committed is tried again this much
+# later, by the sweep.
+SEND_RETRY_SECONDS = 5.0
 
 
 class PermanentError(Exception):
@@ -104,6 +125,9 @@ class RecordedTask(Task):
     retry_backoff = 2.0
     retry_backoff_max = 600.0
     retry_jitter = True
+    # Seconds (see the module docstring); a job that needs longer says so in its decorator.
+    soft_time_limit = 60
+    time_limit = 90
 
     # --- queuing -------------------------------------------------------------------
     # Options are keywords here (Celery's positional producer, link... are never passed).
@@ -114,45 +138,71 @@ class RecordedTask(Task):
         task_id: str | None = None,
         **options: Any,
     ) -> AsyncResult[Any]:
-        """Queue the job and record it. Extra options: `actor` (a user) or `actor_id`."""
+        """Queue the job and record it. Extra options: `actor` (a user) or `actor_id`;
+        `dispatch` (the sweep's: send this numbered message now, the record exists)."""
         task_id = str(task_id or uuid.uuid4())
         actor = options.pop("actor", None)
         actor_id = options.pop("actor_id", None) or getattr(actor, "pk", None)
+        dispatch = options.pop("dispatch", None)
         headers = dict(options.pop("headers", None) or {})
         headers.setdefault("request_id", get_request_id() or "")
         queue = self._queue_for(options)
         options["queue"] = queue
-        # A retry of the running job: its record exists and is committed.
-        is_own_retry = task_id == self.request.id
-        if not is_own_retry:
-            services.job_create(
-                job_id=task_id,
-                name=self.name,
-                queue=queue,
-                arguments=_arguments(args, kwargs),
-                max_attempts=self._max_attempts(),
-                request_id=headers["request_id"],
-                actor_id=actor_id or _job_actor.get(),
-            )
+        eager = bool(self.app.conf.task_always_eager)
 
         def send() -> AsyncResult[Any]:
             return super(RecordedTask, self).apply_async(
                 args=args, kwargs=kwargs, task_id=task_id, headers=headers, **options
             )
 
-        in_transaction = transaction.get_connection().in_atomic_block
-        if is_own_retry or self.app.conf.task_always_eager or not in_transaction:
+        if dispatch is not None:
+            headers["job_dispatch"] = dispatch
             return send()
-        transaction.on_commit(lambda: self._send_after_commit(send, task_id))
+        run_after = None if eager else _deferred_until(options)
+        call = JobCall(
+            args=list(args or ()),
+            kwargs=dict(kwargs or {}),
+            retries=int(options.get("retries") or 0),
+            request_id=headers["request_id"],
+        )
+        # A retry of the running job: its record exists and is committed.
+        if task_id == self.request.id:
+            if run_after is not None:
+                # Recorded with the attempt's outcome by on_retry, which follows at once.
+                self.request.job_deferred = (run_after, call)  # type: ignore[attr-defined]
+                return self.AsyncResult(task_id)
+            return send()
+        services.job_create(
+            job_id=task_id,
+            name=self.name,
+            queue=queue,
+            arguments=_arguments(args, kwargs),
+            max_attempts=self._max_attempts(),
+            request_id=headers["request_id"],
+            actor_id=actor_id or _job_actor.get(),
+            call=call,
+            run_after=run_after,
+        )
+        if run_after is not None:
+            return self.AsyncResult(task_id)  # the sweep sends it when due
+        if eager:
+            return send()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: self._send_or_defer(send, task_id))
+            return self.AsyncResult(task_id)
+        self._send_or_defer(send, task_id)
         return self.AsyncResult(task_id)
 
-    def _send_after_commit(self, send: Callable[[], object], task_id: str) -> None:
+    def _send_or_defer(self, send: Callable[[], object], task_id: str) -> None:
+        """Send the message of a committed record; if the broker refuses it, the job waits
+        in the database and the sweep sends it later: the caller's change is committed,
+        and neither it nor its job is lost to a broker outage."""
         try:
             send()
         except Exception as exc:
-            # The change is committed; failing here would only hide the job's record.
-            logger.exception("job.queue_failed", extra={"job_id": task_id})
-            services.job_fail(job_id=task_id, attempt=None, error=_describe(exc), traceback="")
+            services.job_send_failed(
+                job_id=task_id, error=_describe(exc), retry_in=SEND_RETRY_SECONDS
+            )
 
     def _queue_for(self, options: dict[str, Any]) -> str:
         """The queue Celery will route to: an explicit one (a retry keeps its queue),
@@ -199,6 +249,8 @@ class RecordedTask(Task):
         self, args: tuple[Any, ...], kwargs: dict[str, Any], request_id: str | None
     ) -> JobRecord | None:
         request = self.request
+        headers = request.headers or {}
+        dispatch = headers.get("job_dispatch", getattr(request, "job_dispatch", None))
         record = services.job_start(
             job_id=_running_id(request),
             name=self.name,
@@ -206,6 +258,9 @@ class RecordedTask(Task):
             arguments=_arguments(args, kwargs),
             max_attempts=self._max_attempts(),
             request_id=request_id or "",
+            dispatch=int(dispatch or 0),
+            worker=request.hostname or "",
+            lease_seconds=self.lease_seconds(),
         )
         if record is not None:
             # Context is a namespace for the request's fields; celery-types lists Celery's.
@@ -285,6 +340,13 @@ class RecordedTask(Task):
             )
             return result
 
+    def lease_seconds(self) -> float:
+        """How long an attempt holds its job: its hard time limit and a grace."""
+        limit = self.time_limit or self.app.conf.broker_transport_options.get(
+            "visibility_timeout", 3600
+        )
+        return float(limit) + LEASE_GRACE_SECONDS
+
     def on_give_up(self, exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Called once when the job fails for good (its record already says so), in a
         worker and in eager mode alike; a job whose failure must show elsewhere (a
@@ -313,11 +375,14 @@ class RecordedTask(Task):
         einfo: ExceptionInfo,
     ) -> None:
         cause = exc.exc if isinstance(exc, Retry) and exc.exc is not None else exc
+        run_after, call = getattr(self.request, "job_deferred", None) or (None, None)
         services.job_schedule_retry(
             job_id=task_id,
             attempt=self._attempt(),
             error=_describe(cause),
             traceback=_traceback(cause),
+            run_after=run_after,
+            call=call,
         )
 
     def on_failure(
@@ -329,8 +394,12 @@ class RecordedTask(Task):
         einfo: ExceptionInfo,
     ) -> None:
         # Usually recorded already by __call__ (then this matches nothing); this catches
-        # what fails around the job itself.
+        # what fails around the job itself, and the hard time limit, which the worker's
+        # main process reports after it killed the process that ran the job.
         if isinstance(exc, (Ignore, Retry)):
+            return
+        if isinstance(exc, TimeLimitExceeded):
+            self._on_hard_time_limit(task_id, exc, args, kwargs)
             return
         services.job_fail(
             job_id=task_id,
@@ -339,6 +408,59 @@ class RecordedTask(Task):
             traceback=_traceback(exc),
             duration_ms=self._duration_ms(),
         )
+
+    def _on_hard_time_limit(
+        self,
+        task_id: str,
+        exc: TimeLimitExceeded,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        """Another attempt after the backoff, or failed if it was the last: the message
+        was acknowledged, so only the record can bring the job back."""
+        record = JobRecord.objects.filter(pk=task_id, status=JobStatus.RUNNING).first()
+        if record is None:
+            return
+        error = f"TimeLimitExceeded: the job ran past its hard time limit ({self.time_limit} s)"
+        if record.max_attempts and record.attempts >= record.max_attempts:
+            services.job_fail(job_id=task_id, attempt=record.attempts, error=error, traceback="")
+            self.on_give_up(exc, args, kwargs)
+            return
+        countdown = backoff_countdown(
+            record.attempts - 1,
+            base=self.retry_backoff,
+            maximum=self.retry_backoff_max,
+            jitter=self.retry_jitter,
+        )
+        services.job_schedule_retry(
+            job_id=task_id,
+            attempt=record.attempts,
+            error=error,
+            traceback="",
+            run_after=timezone.now() + timedelta(seconds=countdown),
+        )
+
+
+def _deferred_until(options: dict[str, Any]) -> datetime | None:
+    """When a job queued with these options must run, if that is later than the broker
+    should hold it (BROKER_COUNTDOWN_MAX); the countdown or eta is then taken out of the
+    options: the sweep sends the job at that time, without one."""
+    now = timezone.now()
+    eta = options.get("eta")
+    countdown = options.get("countdown")
+    if isinstance(eta, datetime):
+        when = eta if timezone.is_aware(eta) else timezone.make_aware(eta, UTC)
+    elif isinstance(eta, str):
+        when = datetime.fromisoformat(eta)
+    elif countdown:
+        when = now + timedelta(seconds=float(countdown))
+    else:
+        return None
+    if (when - now).total_seconds() <= BROKER_COUNTDOWN_MAX:
+        return None
+    options.pop("eta", None)
+    options.pop("countdown", None)
+    return when
 
 
 def _running_id(request: Context) -> str:

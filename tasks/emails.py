@@ -116,6 +116,9 @@ def email_send(*, template: str, user_id: int, context: dict[str, Any] | None = 
 
 # SMTP errors are OSErrors, and so retried with backoff by RecordedTask's policy (as are
 # connection errors and timeouts); the queue (`high`) comes from tasks/schedule.py.
-@shared_task(base=RecordedTask, name="tasks.send_email", max_retries=5)
+# EMAIL_TIMEOUT (10 s) bounds each exchange with the server.
+@shared_task(
+    base=RecordedTask, name="tasks.send_email", max_retries=5, soft_time_limit=30, time_limit=45
+)
 def send_email(template: str, user_id: int, context: dict[str, Any] | None = None) -> str:
     return email_send(template=template, user_id=user_id, context=context)

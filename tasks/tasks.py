@@ -13,7 +13,8 @@ from tasks.base import RecordedTask
 from tasks.retention import retention_purges
 
 
-@shared_task(base=RecordedTask, name="tasks.purge_jobs")
+# Deletes in batches: one cut short by its time limit goes on where it stopped next time.
+@shared_task(base=RecordedTask, name="tasks.purge_jobs", soft_time_limit=150, time_limit=180)
 def purge_jobs() -> dict[str, Any]:
     """Job records past their retention, and what the apps registered to go with them
     (`tasks.retention`: reports and their files), daily, from the beat."""

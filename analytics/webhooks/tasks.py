@@ -8,6 +8,7 @@ The retry policy lives here; what a try does and what its answer means is
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from analytics.webhooks.attempts import AttemptOutcome, webhook_delivery_attempt
 from analytics.webhooks.selectors import (
@@ -18,12 +19,12 @@ from tasks.base import RecordedTask, backoff_countdown
 
 logger = logging.getLogger(__name__)
 
-# Tries per delivery: 1 + MAX_RETRIES. With the backoff below (30 s, 1 min, 2 min, ... up
-# to an hour, each between half and all of that) they span 1.5 to 3 hours, so a receiver's
-# short outage or deploy loses nothing; past that, an admin redelivers.
+# Tries per delivery: 1 + MAX_RETRIES. With the default backoff (WEBHOOK_RETRY_BACKOFF:
+# 30 s, 1 min, 2 min, ... up to WEBHOOK_RETRY_BACKOFF_MAX, an hour, each between half and
+# all of that) they span 1.5 to 3 hours, so a receiver's short outage or deploy loses
+# nothing; past that, an admin redelivers. The waits are kept in the database (the job
+# record's run_after), not in the broker.
 MAX_RETRIES = 9
-RETRY_BACKOFF = 30  # seconds before the first retry, doubled each time ...
-RETRY_BACKOFF_MAX = 3600  # ... up to an hour
 # Waiting for an older delivery of the same aggregate: short first (it is usually in
 # flight), and bounded, since in-order delivery is "where possible": after this many waits
 # the delivery is sent anyway rather than held behind one that may never settle.
@@ -37,8 +38,9 @@ WAIT_BACKOFF_MAX = 600
     bind=True,
     name="analytics.deliver_webhook",
     max_retries=MAX_RETRIES,
-    retry_backoff=RETRY_BACKOFF,
-    retry_backoff_max=RETRY_BACKOFF_MAX,
+    # A try is one request of at most WEBHOOK_TIMEOUT seconds.
+    soft_time_limit=30,
+    time_limit=45,
 )
 def deliver_webhook(self: RecordedTask, delivery_id: int, waits: int = 0) -> str:
     retries = self.request.retries or 0
@@ -57,9 +59,10 @@ def deliver_webhook(self: RecordedTask, delivery_id: int, waits: int = 0) -> str
             retries=retries,
         )
     elif outcome == AttemptOutcome.RETRY:
-        raise self.retry(
-            countdown=backoff_countdown(retries, base=RETRY_BACKOFF, maximum=RETRY_BACKOFF_MAX)
+        countdown = backoff_countdown(
+            retries, base=settings.WEBHOOK_RETRY_BACKOFF, maximum=settings.WEBHOOK_RETRY_BACKOFF_MAX
         )
+        raise self.retry(countdown=countdown)
     return str(outcome)
 
 

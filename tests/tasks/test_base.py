@@ -6,7 +6,6 @@
 import uuid
 
 import pytest
-from celery.app.task import Task
 from django.db import transaction
 
 from analytics.reports.tasks import generate_report
@@ -22,23 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def notes():
     return jobs.notes()
-
-
-@pytest.fixture
-def sent(monkeypatch, celery_not_eager):
-    """What reached the broker (Celery's own apply_async), with the broker left out.
-
-    Each test runs in a transaction, so messages go out when on-commit callbacks run
-    (`django_capture_on_commit_callbacks(execute=True)`)."""
-    calls = []
-
-    def fake_send(self, args=None, kwargs=None, task_id=None, **options):
-        call = {"name": self.name, "args": args, "kwargs": kwargs, "task_id": task_id}
-        calls.append({**call, **options})
-        return self.AsyncResult(task_id)
-
-    monkeypatch.setattr(Task, "apply_async", fake_send)
-    return calls
 
 
 def test_queuing_records_the_job_pending_with_its_route_request_id_and_actor(

@@ -8,6 +8,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from analytics.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
@@ -100,8 +101,9 @@ def test_500_is_retried_until_success(receiver, django_capture_on_commit_callbac
     assert delivery.attempts == 3
     tries = list(delivery.tries.order_by("id").values_list("response_status", "succeeded"))
     assert tries == [(500, False), (503, False), (200, True)]
-    # Backed off exponentially: retry n waits about RETRY_BACKOFF * 2**n.
-    assert countdowns == [(0, webhook_tasks.RETRY_BACKOFF), (1, webhook_tasks.RETRY_BACKOFF)]
+    # Backed off exponentially: retry n waits about WEBHOOK_RETRY_BACKOFF * 2**n.
+    backoff = settings.WEBHOOK_RETRY_BACKOFF
+    assert countdowns == [(0, backoff), (1, backoff)]
     job = JobRecord.objects.get(name="analytics.deliver_webhook")
     assert job.status == "completed" and job.attempts == 3 and job.result == "delivered"
 
