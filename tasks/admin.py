@@ -29,7 +29,7 @@ class ReadOnlyAdminMixin(RoleAdminMixin):
 class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at", "name", "status", "priority", "attempts", "max_attempts",
-        "duration_ms", "short_error",
+        "duration_ms", "run_after", "short_error",
     ]  # fmt: skip
     list_filter = ["status", "priority", "queue", "name", "created_at"]
     search_fields = ["id", "name", "request_id", "error"]
@@ -39,7 +39,8 @@ class JobRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = (
         "id", "name", "status", "queue", "priority", "attempts", "max_attempts",
         "created_at", "started_at", "finished_at", "duration_ms", "arguments", "result",
-        "error", "traceback", "request_id", "actor",
+        "error", "traceback", "request_id", "actor", "run_after", "dispatch", "dispatched_at",
+        "attempt_started_at", "worker", "lease_until",
     )  # fmt: skip
     readonly_fields = fields
 

@@ -21,12 +21,14 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "status", "priority", "queue", "attempts", "max_attempts",
             "created_at", "started_at", "finished_at", "duration_ms", "result", "error",
+            "run_after",
         ]  # fmt: skip
         read_only_fields = fields
 
 
 class JobDetailSerializer(JobSerializer):
-    """One job record: also its (redacted) arguments, traceback, request id and actor."""
+    """One job record: also its (redacted) arguments, traceback, request id and actor, and
+    its current attempt (when it started, on which worker, until when it holds the job)."""
 
     arguments = serializers.JSONField(read_only=True)
     actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
@@ -34,5 +36,8 @@ class JobDetailSerializer(JobSerializer):
     )
 
     class Meta(JobSerializer.Meta):
-        fields = [*JobSerializer.Meta.fields, "arguments", "traceback", "request_id", "actor"]
+        fields = [
+            *JobSerializer.Meta.fields, "arguments", "traceback", "request_id", "actor",
+            "attempt_started_at", "worker", "lease_until",
+        ]  # fmt: skip
         read_only_fields = fields

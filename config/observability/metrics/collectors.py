@@ -141,8 +141,7 @@ def _broker_families() -> list[Metric] | None:
         start = end
     reserved = GaugeMetricFamily(
         "blog_queue_unacked",
-        "Messages handed to workers and not yet acknowledged (running, or waiting for "
-        "a retry countdown).",
+        "Messages handed to workers and not yet acknowledged (running, or about to).",
         value=unacked,
     )
     return [depth, reserved]

@@ -24,7 +24,7 @@ from config.events.bus import event_committed, publish
 from tasks.models import JobRecord
 from tasks.tasks import purge_jobs
 from tests.config.observability.metrics_scrape import scrape
-from tests.factories import PostFactory
+from tests.factories import JobRecordFactory, PostFactory
 from tests.helpers import dead_port
 
 pytestmark = pytest.mark.django_db
@@ -202,6 +202,20 @@ def test_jobs_by_name_and_status_with_durations(client):
     assert samples.get("blog_job_duration_seconds_count", **labels) == 2
     expected = sum(JobRecord.objects.values_list("duration_ms", flat=True)) / 1000
     assert samples.get("blog_job_duration_seconds_sum", **labels) == pytest.approx(expected)
+
+
+def test_jobs_waiting_in_the_database_and_overdue_ones(client):
+    now = timezone.now()
+    # One waits for its time, one is due (the next sweep sends it), one is half an hour late.
+    for offset in (timedelta(minutes=10), -timedelta(seconds=20), -timedelta(minutes=30)):
+        JobRecordFactory(status="retrying", run_after=now + offset)
+    JobRecordFactory(status="cancelled", run_after=now - timedelta(hours=1))  # not waiting
+
+    samples = scrape(client)
+
+    assert samples.get("blog_jobs_waiting") == 3
+    assert samples.get("blog_jobs_overdue") == 1
+    assert samples.get("blog_jobs_overdue_seconds") == pytest.approx(30 * 60, abs=60)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from tasks.models import JobRecord, JobStatus
 from tests.factories import JobRecordFactory
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 LIST = "/api/v1/admin/tasks/"
 FIELDS = {
     "id", "name", "status", "priority", "queue", "attempts", "max_attempts", "created_at",
-    "started_at", "finished_at", "duration_ms", "result", "error",
+    "started_at", "finished_at", "duration_ms", "result", "error", "run_after",
 }  # fmt: skip
 
 
@@ -111,6 +112,25 @@ def test_the_detail_adds_arguments_traceback_request_id_and_actor(admin_client_a
     assert body["request_id"] == "req-1"
     assert body["actor"] == admin_user.username
     assert body["error"] == "ValueError: no"
+    assert body["worker"] == "" and body["lease_until"] is None
+
+
+def test_a_waiting_job_says_when_it_will_run_and_a_running_one_where(admin_client_api):
+    when = timezone.now() + timedelta(minutes=5)
+    waiting = make_job(status=JobStatus.RETRYING, run_after=when)
+    running = make_job(
+        status=JobStatus.RUNNING,
+        attempt_started_at=timezone.now(),
+        worker="celery@web-1",
+        lease_until=when,
+    )
+
+    listed = {row["id"]: row for row in admin_client_api.get(LIST).json()["results"]}
+    assert parse_datetime(listed[str(waiting.pk)]["run_after"]) == when
+    assert listed[str(running.pk)]["run_after"] is None
+    body = admin_client_api.get(detail(running)).json()
+    assert body["worker"] == "celery@web-1"
+    assert parse_datetime(body["lease_until"]) == when
 
 
 def test_an_unknown_job_is_a_404(admin_client_api):
