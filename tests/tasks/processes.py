@@ -27,9 +27,10 @@ def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.05):
 class Worker:
     """A `celery worker` subprocess in its own process group."""
 
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(self, env: dict, log_path: Path, queues: str = "critical,high,default,low"):
         self.env = env
         self.log_path = log_path
+        self.queues = queues
         self.process: subprocess.Popen[bytes] | None = None
 
     def log_tail(self, chars: int = 4000) -> str:
@@ -48,7 +49,7 @@ class Worker:
                     "worker",
                     "--pool=solo",
                     "--concurrency=1",
-                    "--queues=critical,high,default,low",
+                    f"--queues={self.queues}",
                     "--include=tests.tasks.jobs",
                     f"--hostname=test-worker-{uuid.uuid4().hex[:8]}@%h",
                     "--without-gossip",
