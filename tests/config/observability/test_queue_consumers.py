@@ -24,6 +24,7 @@ from config.observability.queue_consumers import (
 )
 from config.observability.worker_presence import QueuePresence
 from tests.helpers import DEAD_REDIS_URL, needs_redis
+from tests.redis_proxy import HangingRedisProxy
 from tests.tasks import jobs
 from tests.tasks.processes import Worker, wait_for
 
@@ -185,11 +186,11 @@ def start_worker(transactional_db, tmp_path):
     options = {"global_keyprefix": prefix}
     workers = []
 
-    def start(queues: str, interval: int):
+    def start(queues: str, interval: int, broker_url: str | None = None):
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
-            "CELERY_BROKER_URL": jobs.worker_redis_url(),
+            "CELERY_BROKER_URL": broker_url or jobs.worker_redis_url(),
             "CELERY_BROKER_KEY_PREFIX": prefix,
             "CELERY_TASK_ALWAYS_EAGER": "0",
             "WORKER_PRESENCE_SECONDS": str(interval),
@@ -248,3 +249,30 @@ def test_a_killed_worker_is_dead_once_three_intervals_have_passed(start_worker):
     assert time.monotonic() - killed_at > 1
     assert client.zscore(presence_key("critical", options), live["critical"][0]) is not None
     assert consumers_live(client, options, QUEUES) == nobody()
+
+
+@pytest.fixture
+def proxy():
+    """A way to the worker's Redis that can go away (set up before the worker, closed
+    after it)."""
+    proxy = HangingRedisProxy()
+    yield proxy
+    proxy.close()
+
+
+def test_a_worker_cut_off_from_redis_is_gone_then_back_once_it_reconnects(proxy, start_worker):
+    broker_url = proxy.url(jobs.WORKER_REDIS_DB)
+    worker, client, options = start_worker("critical", interval=1, broker_url=broker_url)
+    wait_for(lambda: announced(client, options, "critical"), timeout=10, what="the announcement")
+
+    proxy.cut()  # the worker's broker goes away (the test reads Redis directly)
+    wait_for(
+        lambda: not announced(client, options, "critical"), timeout=3 + 3, what="it to be gone"
+    )
+    proxy.restore()
+
+    # Back once the consumer reconnected (kombu retries every 2, 4, 6 ... s).
+    live = wait_for(lambda: announced(client, options, "critical"), timeout=30, what="it back")
+    assert live["critical"][0].startswith("test-worker-")
+    assert worker.process.poll() is None
+    assert "Connection to broker lost" in worker.log_tail(100_000)
