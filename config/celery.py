@@ -28,3 +28,6 @@ def use_django_logging(**kwargs: Any) -> None:
 app = Celery("blog")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Each worker announces the queues it consumes (/health/'s `queues`, /metrics'
+# `blog_queue_consumers`). Named, not imported: the step is plumbing, loaded by the worker.
+app.steps["consumer"].add("config.observability.worker_presence:QueuePresence")

@@ -323,6 +323,10 @@ METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.1/3
 # (config/observability/metrics/shared.py), and after each job and at exit.
 METRICS_FLUSH_EVERY = env_int("METRICS_FLUSH_EVERY", 100)
 METRICS_FLUSH_SECONDS = env_int("METRICS_FLUSH_SECONDS", 5)
+# Each Celery worker announces the queues it consumes in the broker's Redis every N
+# seconds (config/observability/worker_presence.py); one silent for 3 N counts as gone.
+# /health/ (`queues`) and /metrics (`blog_queue_consumers`) read the announcements.
+WORKER_PRESENCE_SECONDS = env_int("WORKER_PRESENCE_SECONDS", 10)
 
 # Celery: Redis broker when REDIS_URL is set, else jobs run in-process (eager).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -1,5 +1,6 @@
 """A TCP proxy in front of the real Redis that can stop answering on demand: the Redis
-that hangs (a full network, a stuck server) rather than refusing connections."""
+that hangs (a full network, a stuck server) rather than refusing connections; or that
+goes away (`cut`: its connections closed, new ones closed at once) and comes back."""
 
 import contextlib
 import socket
@@ -14,6 +15,7 @@ class HangingRedisProxy:
         self.port = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.closed = False
+        self.refusing = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, db: int) -> str:
@@ -25,6 +27,19 @@ class HangingRedisProxy:
 
     def thaw(self) -> None:
         self.frozen.clear()
+
+    def cut(self) -> None:
+        """Close every connection and close new ones at once, until `restore`."""
+        self.refusing = True
+        sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                # shutdown, not only close: it wakes the thread reading it and says FIN.
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restore(self) -> None:
+        self.refusing = False
 
     def close(self) -> None:
         self.closed = True
@@ -38,6 +53,9 @@ class HangingRedisProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.refusing:
+                client.close()
+                continue
             server = socket.create_connection(self.upstream)
             self.sockets += [client, server]
             threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()

@@ -6,9 +6,9 @@ so the view (`/health/`), the library's `health_check` command and our `manage.p
 run the same list.
 
 Every check answers under a stable name (`database`, `cache`, `storage`, `migrations`,
-`redis`, `broker`, `workers`): the library names a result by the check's repr, which for
-some checks holds a memory address (`WorkerPing(app=<Celery blog at 0x7f...>)`) or
-connection details, and monitoring matches on those keys.
+`redis`, `broker`, `workers`, `queues`): the library names a result by the check's repr,
+which for some checks holds a memory address (`WorkerPing(app=<Celery blog at 0x7f...>)`)
+or connection details, and monitoring matches on those keys.
 
 A check whose class says `critical = False` is reported (as a warning) but does not turn
 the answer into a 500: `/health/` is what a load balancer or orchestrator acts on, and a
@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import typing
 from typing import Any
+from urllib.parse import urlsplit
 
 # The project's app, which config.celery makes current: the plumbing never imports the wiring.
 from celery import current_app as celery_app
@@ -36,7 +37,8 @@ from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 from redis.asyncio import Redis as AsyncRedis
 
-from config.redis.client import redis_async_client_for_url
+from config.observability.queue_consumers import consumers_live
+from config.redis.client import redis_async_client_for_url, redis_client_for_url
 
 # A health probe answers in about a second or reports the part as down; the web process's
 # own timeouts (0.5 s for Redis) are shorter still.
@@ -177,6 +179,33 @@ class WorkerPing(NamedCheck, Ping):
             raise ServiceWarning(e.message) from e
 
 
+@dataclasses.dataclass(repr=False)
+class QueueConsumers(NamedCheck, HealthCheck):
+    """Every declared queue has a live consumer, as the workers announce it in the broker's
+    Redis (`config.observability.queue_consumers`): one Redis round trip, where asking
+    the workers (`workers`) waits for their answers. Not critical, as `workers`."""
+
+    name: typing.ClassVar[str] = "queues"
+
+    critical: typing.ClassVar[bool] = False
+
+    def run(self) -> None:
+        conf = celery_app.conf
+        queues = [queue.name for queue in conf.task_queues or ()] or [conf.task_default_queue]
+        client = redis_client_for_url(str(conf.broker_url), timeout=REDIS_TIMEOUT_SECONDS)
+        try:
+            consumers = consumers_live(client, conf.broker_transport_options or {}, queues)
+        except Exception as e:  # redis.ConnectionError, TimeoutError: `broker` says more
+            raise ServiceWarning(f"Queue consumers cannot be read ({type(e).__name__})") from e
+        idle = [queue for queue in queues if not consumers[queue]]
+        if idle:
+            raise ServiceWarning(f"no worker consumes: {', '.join(idle)}")
+
+
+def broker_is_redis() -> bool:
+    return urlsplit(str(celery_app.conf.broker_url or "")).scheme in ("redis", "rediss")
+
+
 def jobs_use_broker() -> bool:
     """False in the embedded default: jobs run in-process, there is no broker or worker."""
     conf = celery_app.conf
@@ -190,6 +219,8 @@ def health_checks() -> list[HealthCheck]:
     if jobs_use_broker():
         ping_timeout = datetime.timedelta(seconds=WORKER_PING_SECONDS)
         checks += [Broker(), WorkerPing(app=celery_app, timeout=ping_timeout)]
+        if broker_is_redis():  # the workers announce their queues in the broker's Redis
+            checks.append(QueueConsumers())
     return checks
 
 

@@ -26,6 +26,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from config.cache import cache_stats
 from config.observability.metrics.shared import FAMILIES, shared_counters_enabled, shared_totals
+from config.observability.queue_consumers import consumers_parse, consumers_queue_reads
 from config.redis.client import redis_client_for_url
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,11 @@ def _broker_families() -> list[Metric] | None:
         for key in keys[queue]:
             pipe.llen(key)
     pipe.hlen(f"{options.get('global_keyprefix', '')}{options.get('unacked_key', KOMBU_UNACKED)}")
-    *lengths, unacked = pipe.execute()
+    # The workers' announcements (config.observability.queue_consumers), same round trip.
+    presence_replies = consumers_queue_reads(pipe, options, queues)
+    replies = pipe.execute()
+    *lengths, unacked = replies[:-presence_replies]
+    consumers = consumers_parse(replies[-presence_replies:], queues)
 
     depth = GaugeMetricFamily(
         "blog_queue_depth",
@@ -144,7 +149,14 @@ def _broker_families() -> list[Metric] | None:
         "Messages handed to workers and not yet acknowledged (running, or about to).",
         value=unacked,
     )
-    return [depth, reserved]
+    consuming = GaugeMetricFamily(
+        "blog_queue_consumers",
+        "Workers consuming each Celery queue, as they announce it (0: nobody runs its jobs).",
+        labels=["queue"],
+    )
+    for queue in queues:
+        consuming.add_metric([queue], len(consumers[queue]))
+    return [depth, reserved, consuming]
 
 
 def _event_families() -> list[Metric] | None:

@@ -1,6 +1,7 @@
 """`/health/`, `/health/live/` and `manage.py health`."""
 
 import pytest
+import redis
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.celery import app as celery_app
 from config.observability import health
+from config.observability.queue_consumers import consumers_announce
 from tests.helpers import DEAD_REDIS_CACHES, DEAD_REDIS_URL
 
 pytestmark = pytest.mark.django_db
@@ -86,9 +88,41 @@ def test_missing_worker_is_reported_but_not_critical(client, jobs_on_broker):
     assert response.status_code == 200
     body = response.json()
     # The worker ping's key is a name, not the repr of the Celery app (a memory address).
-    assert set(body) == {"database", "cache", "storage", "migrations", "redis", "broker", "workers"}
+    assert set(body) == {
+        "database", "cache", "storage", "migrations", "redis", "broker", "workers", "queues"
+    }  # fmt: skip
     assert check_named(body, "broker") == "OK"
     assert check_named(body, "workers") == "Warning: Celery workers unavailable"
+    assert (
+        check_named(body, "queues") == "Warning: no worker consumes: critical, high, default, low"
+    )
+
+
+def announce(hostname, queues):
+    """A worker's announcement of the queues it consumes, in the broker's Redis (as
+    config/observability/worker_presence.py makes it)."""
+    conf = celery_app.conf
+    client = redis.Redis.from_url(conf.broker_url)
+    consumers_announce(client, conf.broker_transport_options, hostname, queues, interval=10)
+
+
+def test_queues_nobody_consumes_are_named_in_a_warning(client, jobs_on_broker):
+    announce("urgent@a", ["critical", "high"])
+
+    response = get_json(client)
+
+    assert response.status_code == 200
+    assert check_named(response.json(), "queues") == "Warning: no worker consumes: default, low"
+
+
+def test_queues_are_fine_when_each_has_a_consumer(client, jobs_on_broker):
+    announce("urgent@a", ["critical", "high"])
+    announce("all@b", ["critical", "high", "default", "low"])
+
+    response = get_json(client)
+
+    assert response.status_code == 200
+    assert check_named(response.json(), "queues") == "OK"
 
 
 def test_html_page_shows_a_missing_worker_as_a_warning(client, jobs_on_broker):
@@ -108,6 +142,9 @@ def test_dead_broker_is_critical(client, jobs_on_broker):
 
     assert response.status_code == 500
     assert check_named(response.json(), "broker").startswith("Unavailable: Broker does not answer")
+    assert check_named(response.json(), "queues") == (
+        "Warning: Queue consumers cannot be read (ConnectionError)"
+    )
 
 
 def test_command_exits_0_with_only_a_worker_warning(jobs_on_broker, capsys):

@@ -8,6 +8,7 @@ test has its own transaction and a flushed Redis db).
 from datetime import timedelta
 
 import pytest
+import redis
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,9 @@ from config.cache import cache_fetch, cache_stats_reset
 from config.celery import app as celery_app
 from config.env import env_networks
 from config.events.bus import event_committed, publish
+from config.observability.queue_consumers import consumers_announce, consumers_withdraw
 from tasks.models import JobRecord
+from tasks.schedule import QUEUES
 from tasks.tasks import purge_jobs
 from tests.config.observability.metrics_scrape import scrape
 from tests.factories import JobRecordFactory, PostFactory
@@ -246,6 +249,19 @@ def test_queue_depth_is_read_from_the_broker(
     assert samples.get("blog_metrics_source_up", source="broker") == 1
 
 
+def test_consumers_of_each_queue_are_read_from_the_broker(client, jobs_on_broker, settings):
+    client_of_broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    consumers_announce(client_of_broker, options, "urgent@a", ["critical", "high"], interval=10)
+    consumers_announce(client_of_broker, options, "all@b", QUEUES, interval=10)
+    consumers_withdraw(client_of_broker, options, "all@b", ["low"])
+
+    samples = scrape(client)
+
+    consumers = {queue: samples.get("blog_queue_consumers", queue=queue) for queue in QUEUES}
+    assert consumers == {"critical": 2, "high": 2, "default": 1, "low": 0}
+
+
 def test_pending_view_counts(client):
     if not counters.view_counter_enabled():
         pytest.skip("views are pending in Redis only with the django-redis cache")
@@ -310,6 +326,7 @@ def test_metrics_answer_with_redis_down(client, redis_down):
     assert samples.get("blog_metrics_source_up", source="views") == 0
     assert samples.get("blog_metrics_source_up", source="database") == 1
     assert "blog_queue_depth" not in samples.names()
+    assert "blog_queue_consumers" not in samples.names()
     assert "blog_views_pending" not in samples.names()
     assert samples.get("blog_jobs", name="tasks.purge_jobs", status="completed") == 1
     assert samples.get("blog_cache_operations_total", operation="get", result="error") >= 1
