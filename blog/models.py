@@ -50,6 +50,61 @@ class Tag(models.Model):
         return self.name
 
 
+class MediaStatus(models.TextChoices):
+    PROCESSING = "processing", "Processing"  # renditions being made by a job
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    REMOTE = "remote", "Remote"  # imported, not downloaded yet: `source_url` is the image
+
+
+# The renditions of every image (name: width in pixels), never wider than the original.
+RENDITION_WIDTHS = {"thumbnail": 300, "medium": 800, "large": 1600}
+
+
+class Media(models.Model):
+    """An image of the media library: the original (metadata stripped, stored under a
+    generated name through the default storage) and its renditions.
+
+    `renditions` maps a rendition's name to `{"name": storage name, "width", "height",
+    "content_type"}`; written by the renditions job (`blog.services.media`).
+    """
+
+    file = models.FileField(max_length=300, blank=True)
+    content_type = models.CharField(max_length=32, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    alt_text = models.CharField(max_length=500)
+    caption = models.TextField(blank=True, max_length=2000)
+    # The uploaded file's name, for search only: stored files get generated names.
+    original_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=16, choices=MediaStatus.choices, default=MediaStatus.PROCESSING
+    )
+    error = models.TextField(blank=True)
+    renditions = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="media",
+    )
+    source_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "media"
+        indexes = [
+            models.Index(fields=["uploaded_by", "-created_at"], name="media_uploader_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.original_name or f"media {self.pk}"
+
+
 class Post(models.Model):
     """An article in Markdown with its lifecycle (draft, scheduled, published, archived).
 
@@ -72,6 +127,10 @@ class Post(models.Model):
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # PROTECT: media in use is not deleted (the service answers 409 media_in_use first).
+    featured_image = models.ForeignKey(
+        Media, on_delete=models.PROTECT, null=True, blank=True, related_name="featured_in"
+    )
     allow_comments = models.BooleanField(default=True)
     publish_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -1,13 +1,71 @@
+from typing import Any
+
+from django.core.files.storage import default_storage
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Revision, Tag
+from blog.models import (
+    Category,
+    Comment,
+    CommentStatus,
+    Media,
+    MediaStatus,
+    Post,
+    PostStatus,
+    Revision,
+    Tag,
+)
 from config.api.serializers import StrictSerializer, StrictSerializerMixin
 
 
 class AuthorSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     display_name = serializers.CharField(read_only=True)
+
+
+class RenditionSerializer(serializers.Serializer):
+    url = serializers.CharField(read_only=True)
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+
+
+class MediaSerializer(serializers.ModelSerializer):
+    """A media object as the API shows it (docs/api.md, "Media"): its URLs are absolute
+    when there is a request, like a post's `url`."""
+
+    url = serializers.SerializerMethodField()
+    uploaded_by = AuthorSerializer(read_only=True, allow_null=True)
+    renditions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Media
+        fields = [
+            "id", "url", "content_type", "size", "width", "height", "alt_text", "caption",
+            "status", "renditions", "uploaded_by", "created_at", "source_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request and url.startswith("/") else url
+
+    def get_url(self, media: Media) -> str:
+        if media.status == MediaStatus.REMOTE or not media.file:
+            return media.source_url
+        return self._absolute(default_storage.url(media.file.name))
+
+    @extend_schema_field(serializers.DictField(child=RenditionSerializer()))
+    def get_renditions(self, media: Media) -> dict[str, dict[str, Any]]:
+        return {
+            name: {
+                "url": self._absolute(default_storage.url(rendition["name"])),
+                "width": rendition["width"],
+                "height": rendition["height"],
+                "content_type": rendition["content_type"],
+            }
+            for name, rendition in sorted((media.renditions or {}).items())
+        }
 
 
 class CategoryRefSerializer(serializers.Serializer):
