@@ -371,6 +371,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "tasks.beat:JobSweepScheduler"
 JOB_SWEEP_SECONDS = max(1, env_int("JOB_SWEEP_SECONDS", 5))
 JOB_RESEND_AFTER = max(1, env_int("JOB_RESEND_AFTER", 5 * 60))
+# Riding out a broker restart or failover (issue 11; docs/operations.md, "When Redis
+# restarts"). A worker reconnects by itself; where kombu still fails, the worker exits
+# and its supervisor starts it again (deploy/systemd, scripts/run.sh).
+CELERY_BROKER_TRANSPORT_OPTIONS |= {
+    # A broker that vanishes without closing the connection (failover, a dropped NAT
+    # entry) fails a publish, an ack or a connect within seconds instead of hanging a
+    # web request or the worker's loop forever (redis-py waits forever by default).
+    # Above kombu's 1 s BRPOP timeout, which a synchronous drain blocks on legitimately.
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    # kombu drops a BRPOP connection whose reply is overdue by this long (and redis-py
+    # pings a connection idle this long before using it): a worker on a half-open socket
+    # reconnects in ~brpop_timeout + 2 * 10 s instead of ~51 s.
+    "health_check_interval": 10,
+    # retry_on_timeout stays off: a publish that timed out may have reached Redis, and
+    # sending it again would queue the job twice (kombu then also stops batching).
+}
+# Reconnect for as long as it takes (Celery's default gives up after 100 attempts, about
+# 50 minutes, and the worker exits): the outage decides, not a counter.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# No result backend (job records are the outcome): nothing else in Redis to lose.
 # Days a finished job's record, and a report with its file, are kept (`tasks.purge_jobs`).
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 30)
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 30)
