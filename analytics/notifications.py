@@ -13,7 +13,8 @@ Nobody is told about their own comment, and a pending comment is announced only 
 approved. Each fact is told once per recipient: a `Notification` row (unique per kind,
 object and recipient), written in the consumer's transaction, remembers it across
 re-moderations (approved, pending, approved again) and redelivered or replayed events.
-The e-mail is a `tasks.send_email` job queued after that commit; the job checks the
+The e-mail is a `tasks.send_email` job recorded in that transaction and sent after its
+commit (a broker down then leaves it to the job sweep, never lost); the job checks the
 recipient's `email_notifications` and activity when it runs, and re-fetches the comment
 (one deleted or no longer approved by then is not announced).
 
@@ -25,7 +26,6 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.text import Truncator
 
 from accounts.models import Notification, User
@@ -46,8 +46,8 @@ def notification_queue(
     context: dict[str, Any] | None = None,
 ) -> bool:
     """Queue the e-mail `kind` (its template) for a recipient, unless that recipient was
-    already told about this object. Call inside a transaction: the job is queued after
-    its commit. Returns whether it was queued."""
+    already told about this object. Call inside a transaction: the job's record is part
+    of it, and its message is sent after the commit. Returns whether it was queued."""
     _, created = Notification.objects.get_or_create(
         kind=kind,
         object_id=str(object_id),
@@ -55,8 +55,7 @@ def notification_queue(
         defaults={"event_id": event_id},
     )
     if created:
-        args = (kind, recipient_id, context or {})
-        transaction.on_commit(lambda: send_email.delay(*args))
+        send_email.delay(kind, recipient_id, context or {})
     return created
 
 

@@ -24,7 +24,7 @@ from config.observability.request_context import request_id_var
 from tasks.models import JobRecord, JobStatus
 from tasks.services import job_cancel
 from tests.tasks import jobs
-from tests.tasks.processes import Worker, wait_for
+from tests.tasks.processes import Worker, use_broker, wait_for
 
 RUN = jobs.RUN
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
@@ -69,30 +69,17 @@ def worker(django_db_setup, tmp_path_factory):
     process.stop()
 
 
-def _use_broker(url: str, transport_options: dict) -> None:
-    """Point this process's Celery app at `url`: its pools (kept per URL by kombu) are
-    looked up again on the next send."""
-    # Settings' attributes are set through its __setattr__; celery-types reads the
-    # getter-only property.
-    celery_app.conf.broker_url = url  # type: ignore[misc]
-    celery_app.conf.broker_transport_options = transport_options
-    celery_app._pool = None  # type: ignore[attr-defined]  # private: kombu's pool per app
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-
-
 @pytest.fixture(autouse=True)
 def _eager_jobs(worker, transactional_db, monkeypatch):
     """Overrides tests/conftest.py's: jobs go to the real worker, through its broker."""
     conf = celery_app.conf
     eager, url, options = conf.task_always_eager, conf.broker_url, conf.broker_transport_options
     monkeypatch.setenv("CELERY_BROKER_URL", jobs.worker_redis_url())
-    _use_broker(jobs.worker_redis_url(), {**options, "global_keyprefix": RUN})
+    use_broker(jobs.worker_redis_url(), {**options, "global_keyprefix": RUN})
     conf.task_always_eager = False
     yield
     conf.task_always_eager = eager
-    _use_broker(url, options)
+    use_broker(url, options)
 
 
 @pytest.fixture
