@@ -11,26 +11,18 @@ checkout, say) never take each other's messages.
 """
 
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from blog.models import Tag
-from config.celery import app as celery_app
 from config.observability.request_context import request_id_var
 from tasks.models import JobRecord, JobStatus
 from tasks.services import job_cancel
 from tests.tasks import jobs
+from tests.tasks.processes import Worker, jobs_to_broker, process_env, wait_for
 
-BASE_DIR = Path(settings.BASE_DIR)
 RUN = jobs.RUN
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
@@ -42,16 +34,6 @@ pytestmark = [
 ]
 
 
-def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"gave up after {timeout}s waiting for {what}")
-
-
 def wait_finished(job_id, timeout: float = 20) -> JobRecord:
     return wait_for(
         lambda: JobRecord.objects.filter(pk=job_id, status__in=FINISHED).first(),
@@ -60,116 +42,20 @@ def wait_finished(job_id, timeout: float = 20) -> JobRecord:
     )
 
 
-class Worker:
-    """A `celery worker` subprocess in its own process group."""
-
-    def __init__(self, env: dict, log_path: Path):
-        self.env = env
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-    def start(self, timeout: float = 30) -> None:
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and args)
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "--concurrency=1",
-                    "--queues=critical,high,default,low",
-                    "--include=tests.tasks.jobs",
-                    f"--hostname=test-worker-{uuid.uuid4().hex[:8]}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel=INFO",
-                ],
-                cwd=BASE_DIR,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-        def ready():
-            if self.process.poll() is not None:
-                raise AssertionError(f"the worker exited:\n{self.log_tail()}")
-            with self.log_path.open("rb") as log:
-                log.seek(offset)
-                return b" ready." in log.read()
-
-        wait_for(ready, timeout=timeout, what="the worker to be ready", interval=0.1)
-
-    def kill(self) -> None:
-        assert self.process is not None, "the worker was never started"
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
 @pytest.fixture(scope="session")
 def worker(django_db_setup, tmp_path_factory):
-    # pytest-django's test database (`test_<name>`), which this process now uses.
-    database = urlsplit(os.environ["DATABASE_URL"])
-    database_url = urlunsplit(database._replace(path=f"/{connection.settings_dict['NAME']}"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": jobs.worker_redis_url(),
-        "CELERY_BROKER_KEY_PREFIX": RUN,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        # Redelivery of a dead worker's message after 3 s, looked for every second.
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        # No connection kept between jobs: nothing holds the test database at teardown.
-        "CONN_MAX_AGE": "0",
-    }
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    process = Worker(env, log_path)
+    process = Worker(process_env(RUN), log_path)
     process.start()
     yield process
     process.stop()
 
 
-def _use_broker(url: str, transport_options: dict) -> None:
-    """Point this process's Celery app at `url`: its pools (kept per URL by kombu) are
-    looked up again on the next send."""
-    # Settings' attributes are set through its __setattr__; celery-types reads the
-    # getter-only property.
-    celery_app.conf.broker_url = url  # type: ignore[misc]
-    celery_app.conf.broker_transport_options = transport_options
-    celery_app._pool = None  # type: ignore[attr-defined]  # private: kombu's pool per app
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-
-
 @pytest.fixture(autouse=True)
 def _eager_jobs(worker, transactional_db, monkeypatch):
     """Overrides tests/conftest.py's: jobs go to the real worker, through its broker."""
-    conf = celery_app.conf
-    eager, url, options = conf.task_always_eager, conf.broker_url, conf.broker_transport_options
-    monkeypatch.setenv("CELERY_BROKER_URL", jobs.worker_redis_url())
-    _use_broker(jobs.worker_redis_url(), {**options, "global_keyprefix": RUN})
-    conf.task_always_eager = False
-    yield
-    conf.task_always_eager = eager
-    _use_broker(url, options)
+    with jobs_to_broker(RUN, monkeypatch):
+        yield
 
 
 @pytest.fixture
