@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,11 +53,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server's name)
         receiver = self.server.receiver
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        answer = receiver.next_answer()
         with receiver.lock:
             receiver.requests.append(
-                {"path": self.path, "headers": dict(self.headers.items()), "body": body}
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "body": body,
+                    "at": time.monotonic(),  # when it arrived: the drills check the gaps
+                    "answer": answer,
+                }
             )
-        answer = receiver.next_answer()
         if answer == "hang":
             receiver.release.wait(10)  # bounded: the test's teardown releases it
             return

@@ -20,7 +20,9 @@ def report_generate(*, report_id: uuid.UUID | str) -> dict[str, Any]:
     """Build the report's file and store it through Django's storage API.
 
     Idempotent: a completed report is left as it is, and a run after a crash replaces
-    whatever file the crashed run left. `report.completed` is published with the change.
+    whatever file the crashed run left (at this report's name in this month's folder: a
+    crashed run of last month, the month having turned in between, leaves its file
+    behind). `report.completed` is published with the change.
     """
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
@@ -46,6 +48,13 @@ def report_generate(*, report_id: uuid.UUID | str) -> dict[str, Any]:
         if report.file:
             report.file.delete(save=False)
         name = f"{report.kind}-{report.start}-{report.end}-{report.pk}.{report.format}"
+        # A run that died between writing its file and its commit (worker killed, or an
+        # error after the write) left a file that no row names: write over it, or the
+        # storage would give this run's file another name beside it. The row lock held
+        # here means no live run is writing it.
+        leftover = report.file.field.generate_filename(report, name)
+        if report.file.storage.exists(leftover):
+            report.file.storage.delete(leftover)
         report.file.save(name, ContentFile(content), save=False)
         report.status = ReportStatus.COMPLETED
         report.row_count = len(table.rows)

@@ -180,6 +180,29 @@ def test_generating_twice_keeps_one_file_and_one_event(editor):
     assert Event.objects.filter(type="report.completed").count() == 1
 
 
+def test_a_run_after_a_crash_replaces_the_file_the_crashed_run_left(settings):
+    """A run that died after writing its file but before its commit (worker killed) left
+    a file that no row names: the next run writes over it, not beside it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from analytics.reports.generation import report_generate
+
+    report = ReportFactory(format="csv")
+    name = f"{report.kind}-{report.start}-{report.end}-{report.pk}.csv"
+    leftover = Report._meta.get_field("file").generate_filename(report, name)
+    assert default_storage.save(leftover, ContentFile(b"half a report")) == leftover
+
+    report_generate(report_id=report.pk)
+
+    report.refresh_from_db()
+    assert report.file.name == leftover
+    files = [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
+    assert files == [settings.MEDIA_ROOT / leftover]
+    assert report.file.read() != b"half a report"
+    assert Event.objects.filter(type="report.completed").count() == 1
+
+
 def test_the_users_report_has_no_email_addresses():
     user = ReaderFactory(email="ann@example.com")
     type(user).objects.filter(pk=user.pk).update(date_joined=at(5))

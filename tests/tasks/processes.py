@@ -1,5 +1,10 @@
-"""Processes the tests start: a real Celery worker (`Worker`), and waiting for what it does
-(`wait_for`)."""
+"""Real job processes for the tests: a `celery worker` and a `celery beat` subprocess,
+each in its own process group (killed whole), on the test database and on the test
+worker's Redis db with a key prefix of the caller's. Every wait is bounded.
+
+Used by tests/tasks/test_worker.py (one worker for the module) and
+tests/tasks/test_drills.py (workers killed and replaced, a beat sweeping).
+"""
 
 import os
 import signal
@@ -9,14 +14,20 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from django.conf import settings
+from django.db import connection
 
 from config.celery import app as celery_app
+from tests.tasks import jobs
 
 BASE_DIR = Path(settings.BASE_DIR)
+ALL_QUEUES = "critical,high,default,low"
 
 
 def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.05):
@@ -29,49 +40,48 @@ def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.05):
     raise AssertionError(f"gave up after {timeout}s waiting for {what}")
 
 
-class Worker:
-    """A `celery worker` subprocess in its own process group (the solo pool by default;
-    production runs prefork: `pool="prefork", concurrency=2`)."""
+def process_env(key_prefix: str, **overrides: str) -> dict[str, str]:
+    """The environment of a worker or beat of the tests: this process's, on the test
+    database (pytest-django's `test_<name>`, which this process now uses) and the test
+    worker's broker with `key_prefix`."""
+    database = urlsplit(os.environ["DATABASE_URL"])
+    database_url = urlunsplit(database._replace(path=f"/{connection.settings_dict['NAME']}"))
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": jobs.worker_redis_url(),
+        "CELERY_BROKER_KEY_PREFIX": key_prefix,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        # Redelivery of a dead worker's message after 3 s, looked for every second.
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        # No connection kept between jobs: nothing holds the test database at teardown.
+        "CONN_MAX_AGE": "0",
+        **overrides,
+    }
 
-    def __init__(
-        self,
-        env: dict,
-        log_path: Path,
-        queues: str = "critical,high,default,low",
-        *,
-        pool: str = "solo",
-        concurrency: int = 1,
-    ):
+
+class _Process:
+    """A celery subprocess in its own process group, its output in `log_path`."""
+
+    name = "process"
+
+    def __init__(self, env: dict, log_path: Path):
         self.env = env
         self.log_path = log_path
-        self.queues = queues
-        self.pool = pool
-        self.concurrency = concurrency
         self.process: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
-    def start(self, timeout: float = 30) -> None:
+    def _start(self, ready_line: bytes, timeout: float) -> None:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and args)
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    f"--pool={self.pool}",
-                    f"--concurrency={self.concurrency}",
-                    f"--queues={self.queues}",
-                    "--include=tests.tasks.jobs",
-                    f"--hostname=test-worker-{uuid.uuid4().hex[:8]}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--loglevel=INFO",
-                ],
+                [sys.executable, "-m", "celery", "-A", "config", *self.command()],
                 cwd=BASE_DIR,
                 env=self.env,
                 stdout=log,
@@ -81,26 +91,92 @@ class Worker:
 
         def ready():
             if self.process.poll() is not None:
-                raise AssertionError(f"the worker exited:\n{self.log_tail()}")
+                raise AssertionError(f"the {self.name} exited:\n{self.log_tail()}")
             with self.log_path.open("rb") as log:
                 log.seek(offset)
-                return b" ready." in log.read()
+                return ready_line in log.read()
 
-        wait_for(ready, timeout=timeout, what="the worker to be ready", interval=0.1)
+        wait_for(ready, timeout=timeout, what=f"the {self.name} to be ready", interval=0.1)
 
     def kill(self) -> None:
-        assert self.process is not None, "the worker was never started"
+        """SIGKILL to the whole process group (a prefork worker's children too)."""
+        assert self.process is not None, f"the {self.name} was never started"
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever is left of the group (children of a worker whose main process died).
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+class Worker(_Process):
+    """A `celery worker` subprocess in its own process group."""
+
+    name = "worker"
+
+    def __init__(
+        self,
+        env: dict,
+        log_path: Path,
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        include: str = "tests.tasks.jobs",
+        queues: str = ALL_QUEUES,
+    ):
+        super().__init__(env, log_path)
+        self.pool = pool
+        self.concurrency = concurrency
+        self.include = include
+        self.queues = queues
+
+    def command(self) -> list[str]:
+        return [
+            "worker",
+            f"--pool={self.pool}",
+            f"--concurrency={self.concurrency}",
+            f"--queues={self.queues}",
+            f"--include={self.include}",
+            f"--hostname=test-worker-{uuid.uuid4().hex[:8]}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ]
+
+    def start(self, timeout: float = 30) -> None:
+        self._start(b" ready.", timeout)
+
+
+class Beat(_Process):
+    """A `celery beat` subprocess (the settings' scheduler: periodic jobs and the job
+    sweep), its schedule file in `schedule_path`."""
+
+    name = "beat"
+
+    def __init__(self, env: dict, log_path: Path, schedule_path: Path):
+        super().__init__(env, log_path)
+        self.schedule_path = schedule_path
+
+    def command(self) -> list[str]:
+        return [
+            "beat",
+            f"--scheduler={settings.CELERY_BEAT_SCHEDULER}",
+            f"--schedule={self.schedule_path}",
+            "--loglevel=INFO",
+        ]
+
+    def start(self, timeout: float = 30) -> None:
+        self._start(b"beat: Starting", timeout)
 
 
 class Supervisor:
@@ -217,3 +293,19 @@ def use_broker(url: str, transport_options: dict) -> None:
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+
+
+@contextmanager
+def jobs_to_broker(key_prefix: str, monkeypatch) -> Iterator[None]:
+    """Jobs queued by this process go to the test worker's broker under `key_prefix`
+    (not eager), until the block ends."""
+    conf = celery_app.conf
+    eager, url, options = conf.task_always_eager, conf.broker_url, conf.broker_transport_options
+    monkeypatch.setenv("CELERY_BROKER_URL", jobs.worker_redis_url())
+    use_broker(jobs.worker_redis_url(), {**options, "global_keyprefix": key_prefix})
+    conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        conf.task_always_eager = eager
+        use_broker(url, options)

@@ -12,19 +12,16 @@ checkout, say) never take each other's messages.
 
 import os
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from blog.models import Tag
-from config.celery import app as celery_app
 from config.observability.request_context import request_id_var
 from tasks.models import JobRecord, JobStatus
 from tasks.services import job_cancel
 from tests.tasks import jobs
-from tests.tasks.processes import Worker, use_broker, wait_for
+from tests.tasks.processes import Worker, jobs_to_broker, process_env, wait_for
 
 RUN = jobs.RUN
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
@@ -47,23 +44,8 @@ def wait_finished(job_id, timeout: float = 20) -> JobRecord:
 
 @pytest.fixture(scope="session")
 def worker(django_db_setup, tmp_path_factory):
-    # pytest-django's test database (`test_<name>`), which this process now uses.
-    database = urlsplit(os.environ["DATABASE_URL"])
-    database_url = urlunsplit(database._replace(path=f"/{connection.settings_dict['NAME']}"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": jobs.worker_redis_url(),
-        "CELERY_BROKER_KEY_PREFIX": RUN,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        # Redelivery of a dead worker's message after 3 s, looked for every second.
-        "CELERY_VISIBILITY_TIMEOUT": "3",
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        # No connection kept between jobs: nothing holds the test database at teardown.
-        "CONN_MAX_AGE": "0",
-    }
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    process = Worker(env, log_path)
+    process = Worker(process_env(RUN), log_path)
     process.start()
     yield process
     process.stop()
@@ -72,14 +54,8 @@ def worker(django_db_setup, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _eager_jobs(worker, transactional_db, monkeypatch):
     """Overrides tests/conftest.py's: jobs go to the real worker, through its broker."""
-    conf = celery_app.conf
-    eager, url, options = conf.task_always_eager, conf.broker_url, conf.broker_transport_options
-    monkeypatch.setenv("CELERY_BROKER_URL", jobs.worker_redis_url())
-    use_broker(jobs.worker_redis_url(), {**options, "global_keyprefix": RUN})
-    conf.task_always_eager = False
-    yield
-    conf.task_always_eager = eager
-    use_broker(url, options)
+    with jobs_to_broker(RUN, monkeypatch):
+        yield
 
 
 @pytest.fixture
