@@ -24,6 +24,12 @@ EVENT_TYPES = {
     "tag.created": EventType("tag", ("slug",)),
     "tag.updated": EventType("tag", ("slug", "fields")),
     "tag.deleted": EventType("tag", ("slug",)),
+    # The media library's (helper A's services publish them; registered here too so that
+    # the receivers of posts' cache and rendering can be built and tested alongside).
+    "media.uploaded": EventType("media", ("media_id",)),
+    "media.updated": EventType("media", ("media_id",)),
+    "media.processed": EventType("media", ("media_id",)),
+    "media.deleted": EventType("media", ("media_id",)),
 }
 
 # Published with `store=False`: one row per view would swamp the store; views feed the

@@ -5,6 +5,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
+from blog.services.post_media import posts_rerender_for_media as _posts_rerender_for_media
 from blog.services.posts import post_publish_due
 from tasks.base import RecordedTask
 
@@ -13,6 +14,12 @@ from tasks.base import RecordedTask
 def publish_due_posts() -> int:
     """Publish scheduled posts whose time has come (run every 30 s by the beat)."""
     return len(post_publish_due())
+
+
+@shared_task(base=RecordedTask, name="blog.posts_rerender_for_media")
+def posts_rerender_for_media(media_id: int) -> int:
+    """Render again the posts that show a media that changed (`blog.services.post_media`)."""
+    return len(_posts_rerender_for_media(media_id=media_id))
 
 
 @worker_ready.connect(dispatch_uid="blog.publish_overdue_at_worker_start")
