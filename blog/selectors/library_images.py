@@ -85,6 +85,25 @@ def _srcset(media: Media, origin: str) -> str:
     return ", ".join(f"{widths[w]} {w}w" for w in sorted(widths))
 
 
+def featured_image_attributes(media: Media) -> dict[str, str]:
+    """The attributes of a post page's featured image: the original with its size, alt
+    text and the renditions (not lazy: it is the top of the page)."""
+    src = (
+        media.source_url
+        if media.status == MediaStatus.REMOTE or not media.file
+        else default_storage.url(media.file.name or "")
+    )
+    attributes = {"src": src, "alt": media.alt_text}
+    if media.width and media.height:
+        attributes.update(width=str(media.width), height=str(media.height))
+    srcset = _srcset(media, "")
+    if srcset and media.width:
+        attributes.update(
+            srcset=srcset, sizes=f"(max-width: {media.width}px) 100vw, {media.width}px"
+        )
+    return attributes
+
+
 def library_image_attributes(srcs: Iterable[str]) -> dict[str, dict[str, str]]:
     """For each `src` that shows an image of the library: the attributes its <img> gets
     (`width` and `height` of what it shows, the library's `alt` text, a `srcset` of the
