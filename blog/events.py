@@ -24,11 +24,10 @@ EVENT_TYPES = {
     "tag.created": EventType("tag", ("slug",)),
     "tag.updated": EventType("tag", ("slug", "fields")),
     "tag.deleted": EventType("tag", ("slug",)),
-    # The media library's (helper A's services publish them; registered here too so that
-    # the receivers of posts' cache and rendering can be built and tested alongside).
-    "media.uploaded": EventType("media", ("media_id",)),
-    "media.updated": EventType("media", ("media_id",)),
-    "media.processed": EventType("media", ("media_id",)),
+    "media.uploaded": EventType("media", ("media_id", "content_type")),
+    "media.updated": EventType("media", ("media_id", "fields")),
+    # Its renditions made (`status` ready) or given up on (`failed`).
+    "media.processed": EventType("media", ("media_id", "status")),
     "media.deleted": EventType("media", ("media_id",)),
 }
 

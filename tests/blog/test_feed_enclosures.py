@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 
 from blog.models import MediaStatus
-from tests.factories import MediaFactory, PostFactory
+from tests.factories import MediaFactory, PostFactory, ReadyMediaFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -22,7 +22,7 @@ def client():
 
 @pytest.fixture
 def featured_post():
-    media = MediaFactory(ext="jpg", alt_text="A harbour", caption="Morning")
+    media = ReadyMediaFactory(alt_text="A harbour", caption="Morning")
     return PostFactory(title="With image", featured_image=media)
 
 
@@ -44,7 +44,7 @@ def test_rss_has_the_featured_image_as_an_enclosure(client, featured_post):
     assert enclosure.attrib == {
         "url": f"http://testserver/media/{media.file.name}",
         "length": str(media.size),
-        "type": "image/jpeg",
+        "type": "image/png",
     }
     assert media.size > 0
     assert items["Without"].findall("enclosure") == []
@@ -75,7 +75,7 @@ def test_atom_has_a_link_rel_enclosure(client, featured_post):
             "rel": "enclosure",
             "href": f"http://testserver/media/{media.file.name}",
             "length": str(media.size),
-            "type": "image/jpeg",
+            "type": "image/png",
         }
     ]
 
@@ -99,7 +99,7 @@ def test_an_imported_image_not_downloaded_yet_is_its_remote_address(client):
 
 def test_the_feed_runs_as_many_queries_with_featured_images(client, django_assert_num_queries):
     for _ in range(5):
-        PostFactory(featured_image=MediaFactory())
+        PostFactory(featured_image=ReadyMediaFactory())
     with django_assert_num_queries(2):  # the posts (with their images), their tags
         assert client.get("/feeds/rss/").status_code == 200
 
@@ -114,7 +114,7 @@ def test_the_post_page_shows_the_featured_image_with_its_caption(client, feature
 
 
 def test_the_featured_image_on_the_page_is_escaped(client):
-    media = MediaFactory(alt_text='"><script>alert(1)</script>', caption="<b>x</b>")
+    media = ReadyMediaFactory(alt_text='"><script>alert(1)</script>', caption="<b>x</b>")
     post = PostFactory(featured_image=media)
     content = client.get(post.get_absolute_url()).content.decode()
     assert "<script>alert(1)" not in content and "<b>x</b>" not in content

@@ -15,7 +15,7 @@ from blog.services.post_media import post_body_render, posts_rerender_for_media
 from config.events.bus import publish
 from tasks.models import JobRecord
 from tests.blog.xss import XSS_PAYLOADS, assert_safe_html
-from tests.factories import MediaFactory
+from tests.factories import MediaFactory, ReadyMediaFactory
 from tests.factories.blog import store_renditions
 from tests.helpers import make_post
 
@@ -51,7 +51,7 @@ def srcset_widths(srcset: str) -> list[int]:
 
 
 def test_a_library_image_gets_size_lazy_loading_and_its_renditions():
-    media = MediaFactory(width=2000, height=1000)
+    media = ReadyMediaFactory(width=2000, height=1000)
     (img,) = images(post_body_render(f"![A view]({url(media.file.name)})"))
     assert img["src"] == url(media.file.name)
     assert img["alt"] == "A view"  # the author's alt text stays
@@ -69,7 +69,7 @@ def test_a_library_image_gets_size_lazy_loading_and_its_renditions():
 
 def test_the_srcset_urls_answer(client):
     """Every candidate is a stored file (served by the platform, or the storage)."""
-    media = MediaFactory(width=900, height=600)
+    media = ReadyMediaFactory(width=900, height=600)
     (img,) = images(post_body_render(f"![x]({url(media.file.name)})"))
     for candidate in img["srcset"].split(", "):
         name = candidate.split()[0].removeprefix(url(""))
@@ -79,7 +79,7 @@ def test_the_srcset_urls_answer(client):
 
 
 def test_a_rendition_used_as_src_gets_its_own_size():
-    media = MediaFactory(width=2000, height=1000)
+    media = ReadyMediaFactory(width=2000, height=1000)
     medium = media.renditions["medium"]
     (img,) = images(post_body_render(f"![x]({url(medium['name'])})"))
     assert (img["width"], img["height"]) == ("800", "400")
@@ -87,13 +87,13 @@ def test_a_rendition_used_as_src_gets_its_own_size():
 
 
 def test_an_empty_alt_text_comes_from_the_library():
-    media = MediaFactory(alt_text='A "quoted" <alt> & more')
+    media = ReadyMediaFactory(alt_text='A "quoted" <alt> & more')
     (img,) = images(post_body_render(f"![]({url(media.file.name)})"))
     assert img["alt"] == 'A "quoted" <alt> & more'
 
 
 def test_the_authors_own_size_stays_and_the_other_dimension_is_not_guessed():
-    media = MediaFactory(width=1200, height=800)
+    media = ReadyMediaFactory(width=1200, height=800)
     body = f'<img src="{url(media.file.name)}" alt="x" width="300">'
     (img,) = images(post_body_render(body))
     assert img["width"] == "300"
@@ -102,7 +102,7 @@ def test_the_authors_own_size_stays_and_the_other_dimension_is_not_guessed():
 
 
 def test_an_image_still_processing_gets_its_size_but_no_srcset():
-    media = MediaFactory(status=MediaStatus.PROCESSING, width=640, height=480)
+    media = MediaFactory(width=640, height=480)
     (img,) = images(post_body_render(f"![x]({url(media.file.name)})"))
     assert (img["width"], img["height"], img["loading"]) == ("640", "480", "lazy")
     assert "srcset" not in img and "sizes" not in img
@@ -111,7 +111,7 @@ def test_an_image_still_processing_gets_its_size_but_no_srcset():
 @pytest.mark.parametrize("host", ["testserver", "localhost", "127.0.0.1:8000"])
 def test_an_absolute_url_on_the_sites_host_is_a_library_image(host):
     # The API hands out absolute URLs on the host it was asked on; authors paste those.
-    media = MediaFactory()
+    media = ReadyMediaFactory()
     src = f"https://{host}{url(media.file.name)}"
     (img,) = images(post_body_render(f"![x]({src})"))
     assert img["width"] == "1200"
@@ -131,7 +131,7 @@ def test_an_absolute_url_on_the_sites_host_is_a_library_image(host):
     ],
 )
 def test_other_images_are_left_as_the_sanitizer_wrote_them(src):
-    media = MediaFactory()
+    media = ReadyMediaFactory()
     src = src.format(path=url(media.file.name))
     body = f"![x]({src})"
     assert post_body_render(body) == render_markdown(body)
@@ -144,7 +144,7 @@ def test_a_remote_media_is_not_annotated():
 
 
 def test_several_images_cost_one_query(django_assert_num_queries):
-    first, second = MediaFactory(), MediaFactory(width=400, height=400)
+    first, second = ReadyMediaFactory(), ReadyMediaFactory(width=400, height=400)
     body = "\n\n".join(
         [
             f"![a]({url(first.file.name)})",
@@ -166,7 +166,7 @@ def test_several_images_cost_one_query(django_assert_num_queries):
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_annotated_html_is_still_safe(payload):
     payload = payload.replace("\x00", "")  # no NUL in PostgreSQL's text (the API refuses it)
-    media = MediaFactory(alt_text=payload)
+    media = ReadyMediaFactory(alt_text=payload)
     # The media's alt text in the attribute, the payload after it in the body too.
     html = post_body_render(f"![]({url(media.file.name)})\n\n{payload}")
     assert_safe_html(html)
@@ -174,7 +174,7 @@ def test_annotated_html_is_still_safe(payload):
 
 
 def test_the_author_cannot_set_what_the_renderer_adds():
-    media = MediaFactory()
+    media = ReadyMediaFactory()
     body = (
         f'<img src="{url(media.file.name)}" alt="x" srcset="https://evil.example/a.png 1w" '
         'sizes="1px" loading="eager">\n\n'
@@ -215,7 +215,7 @@ def _media_changed(media: Media, event_type: str, **fields) -> None:
 
 @pytest.fixture
 def processing_image():
-    return MediaFactory(status=MediaStatus.PROCESSING, width=2000, height=1000)
+    return MediaFactory(width=2000, height=1000)
 
 
 def test_posts_get_the_renditions_when_they_are_made(
@@ -242,7 +242,7 @@ def test_posts_get_the_renditions_when_they_are_made(
 def test_an_edited_alt_text_reaches_the_posts_that_left_theirs_empty(
     author, django_capture_on_commit_callbacks
 ):
-    media = MediaFactory(alt_text="Old")
+    media = ReadyMediaFactory(alt_text="Old")
     empty = make_post(author, body=f"![]({url(media.file.name)})")
     own = make_post(author, body=f"![Mine]({url(media.file.name)})")
     with django_capture_on_commit_callbacks(execute=True):
@@ -252,7 +252,7 @@ def test_an_edited_alt_text_reaches_the_posts_that_left_theirs_empty(
 
 
 def test_rerendering_changes_only_posts_whose_html_changes(author):
-    media = MediaFactory()
+    media = ReadyMediaFactory()
     post = make_post(author, body=f"![x]({url(media.file.name)})")
     assert posts_rerender_for_media(media_id=media.pk) == []
     Post.objects.filter(pk=post.pk).update(body_html="<p>stale</p>")
@@ -261,7 +261,7 @@ def test_rerendering_changes_only_posts_whose_html_changes(author):
 
 
 def test_a_media_in_no_body_queues_no_job(author, django_capture_on_commit_callbacks):
-    media = MediaFactory()
+    media = ReadyMediaFactory()
     make_post(author, body="Nothing to see.")
     before = JobRecord.objects.filter(name="blog.posts_rerender_for_media").count()
     with django_capture_on_commit_callbacks(execute=True):

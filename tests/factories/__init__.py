@@ -26,6 +26,7 @@ from tests.factories.blog import (
     DraftPostFactory,
     MediaFactory,
     PostFactory,
+    ReadyMediaFactory,
     RevisionFactory,
     TagFactory,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "PostDailyStatsFactory",
     "PostFactory",
     "ReaderFactory",
+    "ReadyMediaFactory",
     "ReportFactory",
     "RevisionFactory",
     "SiteDailyStatsFactory",

@@ -88,23 +88,17 @@ class RevisionFactory(factory.django.DjangoModelFactory):
     author = factory.LazyAttribute(lambda r: r.post.author)
 
 
-_FORMATS = {
-    "png": ("PNG", "image/png"),
-    "jpg": ("JPEG", "image/jpeg"),
-    "webp": ("WEBP", "image/webp"),
-}
-
-
-def image_bytes(width: int, height: int, ext: str = "png") -> bytes:
+def _image_bytes(width: int, height: int, format: str) -> bytes:
     """A real image of that size, made with Pillow (no binary fixtures)."""
     buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 80, 40)).save(buffer, _FORMATS[ext][0])
+    Image.new("RGB", (width, height), (200, 80, 40)).save(buffer, format)
     return buffer.getvalue()
 
 
-def store_image(name: str, width: int, height: int, ext: str) -> str:
-    """Save an image through the default storage (the test's MEDIA_ROOT); its name."""
-    return default_storage.save(name, ContentFile(image_bytes(width, height, ext)))
+def _stored_png(media: Any) -> str:
+    """A real PNG of the media's size in the default storage, under a library name."""
+    name = f"library/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.png"
+    return default_storage.save(name, ContentFile(_image_bytes(media.width, media.height, "PNG")))
 
 
 def store_renditions(original: str, width: int, height: int) -> dict:
@@ -115,7 +109,8 @@ def store_renditions(original: str, width: int, height: int) -> dict:
     for name, wanted in RENDITION_WIDTHS.items():
         rendition_width = min(wanted, width)
         rendition_height = round(height * rendition_width / width)
-        stored = store_image(f"{stem}-{name}.webp", rendition_width, rendition_height, "webp")
+        data = _image_bytes(rendition_width, rendition_height, "WEBP")
+        stored = default_storage.save(f"{stem}-{name}.webp", ContentFile(data))
         made[name] = {
             "name": stored,
             "width": rendition_width,
@@ -126,33 +121,27 @@ def store_renditions(original: str, width: int, height: int) -> dict:
 
 
 class MediaFactory(factory.django.DjangoModelFactory):
-    """A library image stored under the agreed name (`library/<yyyy>/<mm>/<hex>.<ext>`),
-    `ready` with its renditions (WebP, none wider than the original) unless `status`
-    says otherwise. Use with a temporary MEDIA_ROOT (the `media_root` fixture)."""
+    """Media as just uploaded (`processing`, no renditions), with a real PNG stored in
+    the (test's) MEDIA_ROOT under the agreed name (`library/<yyyy>/<mm>/<hex>.png`)."""
 
     class Meta:
         model = Media
-        exclude = ("ext", "key")
 
-    ext = "png"
-    key = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    width = 640
+    height = 480
+    file = factory.LazyAttribute(_stored_png)
+    content_type = "image/png"
+    size = factory.LazyAttribute(lambda m: default_storage.size(m.file))
+    alt_text = factory.Sequence(lambda n: f"Picture {n}")
+    original_name = factory.Sequence(lambda n: f"picture-{n}.png")
+    uploaded_by = factory.SubFactory(AuthorFactory)
+    status = MediaStatus.PROCESSING
+
+
+class ReadyMediaFactory(MediaFactory):
+    """Media whose renditions were made (real WebP files, as the job names them)."""
+
     width = 1200
     height = 800
-    alt_text = factory.Sequence(lambda n: f"A picture {n}")
-    caption = ""
     status = MediaStatus.READY
-    uploaded_by = factory.SubFactory(AuthorFactory)
-    original_name = factory.LazyAttribute(lambda m: f"photo.{m.ext}")
-    content_type = factory.LazyAttribute(lambda m: _FORMATS[m.ext][1])
-    file = factory.LazyAttribute(
-        lambda m: store_image(
-            f"library/{timezone.now():%Y/%m}/{m.key}.{m.ext}", m.width, m.height, m.ext
-        )
-    )
-    size = factory.LazyAttribute(lambda m: default_storage.size(m.file))
-
-    @factory.lazy_attribute
-    def renditions(media: Any) -> dict:
-        if media.status != MediaStatus.READY:
-            return {}
-        return store_renditions(media.file, media.width, media.height)
+    renditions = factory.LazyAttribute(lambda m: store_renditions(m.file, m.width, m.height))

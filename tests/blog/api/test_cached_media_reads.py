@@ -13,7 +13,7 @@ from django.db import transaction
 from blog.models import Media, MediaStatus
 from config.cache import namespace_generation
 from config.events.bus import publish
-from tests.factories import AuthorFactory, MediaFactory
+from tests.factories import AuthorFactory, MediaFactory, ReadyMediaFactory
 from tests.factories.blog import store_renditions
 from tests.helpers import client_for, make_post, needs_redis, post_url
 
@@ -55,7 +55,7 @@ def anon():
 
 
 def test_an_edited_alt_text_and_caption_show_at_once(author, anon, django_assert_num_queries):
-    media = MediaFactory(uploaded_by=author, alt_text="Old", caption="Old caption")
+    media = ReadyMediaFactory(uploaded_by=author, alt_text="Old", caption="Old caption")
     post = make_post(author, status="published", featured_image=media)
     assert featured(anon.get(post_url(post.slug)))["alt_text"] == "Old"
     assert ok(anon.get(POSTS))["results"][0]["featured_image"]["alt_text"] == "Old"
@@ -74,7 +74,7 @@ def test_an_edited_alt_text_and_caption_show_at_once(author, anon, django_assert
 
 
 def test_new_renditions_show_at_once_in_the_featured_image_and_the_body(author, anon):
-    media = MediaFactory(uploaded_by=author, status=MediaStatus.PROCESSING, width=2000)
+    media = MediaFactory(uploaded_by=author, width=2000, height=800)
     src = default_storage.url(media.file.name)
     post = make_post(author, status="published", featured_image=media, body=f"Look:\n\n![]({src})")
     before = ok(anon.get(post_url(post.slug)))
@@ -97,7 +97,7 @@ def test_new_renditions_show_at_once_in_the_featured_image_and_the_body(author, 
 
 
 def test_the_cached_post_page_follows_too(author, anon):
-    media = MediaFactory(uploaded_by=author, alt_text="Old alt", caption="Old caption")
+    media = ReadyMediaFactory(uploaded_by=author, alt_text="Old alt", caption="Old caption")
     post = make_post(author, status="published", featured_image=media)
     page = anon.get(post.get_absolute_url())
     assert b'alt="Old alt"' in page.content and b"Old caption" in page.content
@@ -108,8 +108,8 @@ def test_the_cached_post_page_follows_too(author, anon):
 
 
 def test_a_media_change_leaves_other_posts_cached(author, anon, django_assert_num_queries):
-    used = MediaFactory(uploaded_by=author)
-    unused = MediaFactory(uploaded_by=author)
+    used = ReadyMediaFactory(uploaded_by=author)
+    unused = ReadyMediaFactory(uploaded_by=author)
     mine = make_post(author, status="published", featured_image=used)
     other = make_post(author, status="published", title="Other")
     for post in (mine, other):

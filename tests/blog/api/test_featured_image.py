@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from blog.models import Media, MediaStatus, Post
-from tests.factories import EditorFactory, MediaFactory, PostFactory
+from blog.models import Media, Post
+from tests.factories import EditorFactory, MediaFactory, PostFactory, ReadyMediaFactory
 from tests.helpers import (
     assert_validation_error,
     client_for,
@@ -29,7 +29,7 @@ MEDIA_FIELDS = {
 
 @pytest.fixture
 def my_media(author):
-    return MediaFactory(uploaded_by=author, alt_text="A lake", caption="At dawn")
+    return ReadyMediaFactory(uploaded_by=author, alt_text="A lake", caption="At dawn")
 
 
 def test_create_with_a_featured_image_shows_the_media_object(author_client, author, my_media):
@@ -64,7 +64,7 @@ def test_the_list_and_the_detail_show_it(author, my_media, anon_client):
 
 def test_patch_sets_changes_and_removes_it(author_client, author, my_media):
     post = make_post(author)
-    other = MediaFactory(uploaded_by=author)
+    other = ReadyMediaFactory(uploaded_by=author)
     url = post_url(post.slug)
     assert patch_json(author_client, url, {"featured_image": my_media.pk}).status_code == 200
     assert Post.objects.get(pk=post.pk).featured_image == my_media
@@ -100,13 +100,13 @@ def test_an_unknown_id_is_a_400(author_client):
 
 @pytest.mark.parametrize("value", ["1", True, 1.5, 0, -3, 2**63, {"id": 1}, [1]])
 def test_anything_but_an_id_is_a_400(author_client, author, value):
-    MediaFactory(uploaded_by=author)
+    ReadyMediaFactory(uploaded_by=author)
     response = post_json(author_client, POSTS, {"title": "T", "body": "B", "featured_image": value})
     assert_validation_error(response, "featured_image")
 
 
 def test_an_author_may_not_use_someone_elses_media(author_client, author, other_author):
-    theirs = MediaFactory(uploaded_by=other_author)
+    theirs = ReadyMediaFactory(uploaded_by=other_author)
     response = post_json(
         author_client, POSTS, {"title": "T", "body": "B", "featured_image": theirs.pk}
     )
@@ -119,7 +119,7 @@ def test_an_author_may_not_use_someone_elses_media(author_client, author, other_
 
 
 def test_an_editor_may_use_any_media(editor_client, author):
-    theirs = MediaFactory(uploaded_by=author)
+    theirs = ReadyMediaFactory(uploaded_by=author)
     post = make_post(author)
     response = patch_json(editor_client, post_url(post.slug), {"featured_image": theirs.pk})
     assert response.status_code == 200
@@ -130,7 +130,7 @@ def test_an_author_keeps_the_image_an_editor_chose(author_client, author):
     # Editing the title of a post whose image an editor picked from their own media is not
     # "using someone else's media": only a change of the image is checked.
     editor = EditorFactory()
-    editors = MediaFactory(uploaded_by=editor)
+    editors = ReadyMediaFactory(uploaded_by=editor)
     post = make_post(author)
     patch_json(client_for(editor), post_url(post.slug), {"featured_image": editors.pk})
     assert Post.objects.get(pk=post.pk).featured_image == editors
@@ -140,7 +140,7 @@ def test_an_author_keeps_the_image_an_editor_chose(author_client, author):
 
 
 def test_a_media_of_any_status_may_be_featured(author_client, author):
-    processing = MediaFactory(uploaded_by=author, status=MediaStatus.PROCESSING)
+    processing = MediaFactory(uploaded_by=author)
     response = post_json(
         author_client, POSTS, {"title": "T", "body": "B", "featured_image": processing.pk}
     )
@@ -173,7 +173,7 @@ def _queries(client, path, params=None):
 
 def test_the_list_runs_as_many_queries_with_featured_images(anon_client):
     for _ in range(12):
-        PostFactory(featured_image=MediaFactory())
+        PostFactory(featured_image=ReadyMediaFactory())
     small, _ = _queries(anon_client, POSTS, {"page_size": 2})
     large, body = _queries(anon_client, POSTS, {"page_size": 12})
     assert all(item["featured_image"]["uploaded_by"] for item in body["results"])
@@ -182,6 +182,6 @@ def test_the_list_runs_as_many_queries_with_featured_images(anon_client):
 
 def test_the_detail_runs_no_more_queries_with_a_featured_image(anon_client):
     plain = PostFactory()
-    featured = PostFactory(featured_image=MediaFactory())
+    featured = PostFactory(featured_image=ReadyMediaFactory())
     counts = [_queries(anon_client, post_url(p.slug))[0] for p in (plain, featured)]
     assert counts[0] == counts[1]
