@@ -80,7 +80,7 @@ def test_the_four_formats_are_recognised_by_content(fmt, content_type, extension
 @pytest.mark.parametrize(
     "data",
     [
-        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>x()</script></svg>',
         b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>',
         b"<!DOCTYPE html><html><script>alert(document.cookie)</script></html>",
         b"just some text, named photo.png by its sender",
@@ -168,9 +168,7 @@ def test_the_frames_of_an_animation_count_together(settings):
 
 def test_a_jpeg_loses_its_exif_gps_and_comment():
     data = jpeg_with_gps()
-    assert b"Exif" in data and Image.open(io.BytesIO(data)).getexif().get_ifd(
-        ExifTags.IFD.GPSInfo
-    )
+    assert b"Exif" in data and Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
     assert_bare(_clean(data).data)
 
@@ -196,11 +194,12 @@ def test_a_jpeg_keeps_its_quality():
 
     cleaned = _clean(out.getvalue())
 
-    assert Image.open(io.BytesIO(cleaned.data)).quantization == noise_tables(out.getvalue())
+    # The same quantization tables as the upload's: its quality, not an imposed one.
+    assert _tables(cleaned.data) == _tables(out.getvalue())
 
 
-def noise_tables(data: bytes):
-    return Image.open(io.BytesIO(data)).quantization
+def _tables(data: bytes):
+    return getattr(Image.open(io.BytesIO(data)), "quantization", None)
 
 
 def test_a_png_loses_its_text_exif_xmp_and_colour_profile():
