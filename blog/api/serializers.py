@@ -68,6 +68,22 @@ class MediaSerializer(serializers.ModelSerializer):
         }
 
 
+class MediaUploadSerializer(StrictSerializer):
+    """An image for the media library, as a multipart form. Its type is recognised from
+    its content, not from its name."""
+
+    file = serializers.FileField(help_text="A JPEG, PNG, GIF or WebP image.")
+    alt_text = serializers.CharField(
+        max_length=500, help_text="What the image shows, for those who cannot see it."
+    )
+    caption = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MediaUpdateSerializer(StrictSerializer):
+    alt_text = serializers.CharField(max_length=500, required=False)
+    caption = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
 class CategoryRefSerializer(serializers.Serializer):
     slug = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)

@@ -10,7 +10,7 @@ from django.test import Client
 from blog.models import MediaStatus
 from tests.factories import MediaFactory, PostFactory, ReadyMediaFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -22,7 +22,7 @@ def client():
 
 @pytest.fixture
 def featured_post():
-    media = ReadyMediaFactory(alt_text="A harbour", caption="Morning")
+    media = ReadyMediaFactory(width=1200, height=800, alt_text="A harbour", caption="Morning")
     return PostFactory(title="With image", featured_image=media)
 
 

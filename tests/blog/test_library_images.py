@@ -7,19 +7,18 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import transaction
 
-from blog.models import Media, MediaStatus, Post
+from blog.models import MediaStatus, Post
 from blog.rendering import annotate_images, render_markdown
+from blog.services.media import media_update
 from blog.services.post_media import post_body_render, posts_rerender_for_media
-from config.events.bus import publish
+from blog.services.renditions import media_renditions_make
 from tasks.models import JobRecord
 from tests.blog.xss import XSS_PAYLOADS, assert_safe_html
 from tests.factories import MediaFactory, ReadyMediaFactory
-from tests.factories.blog import store_renditions
 from tests.helpers import make_post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = pytest.mark.django_db
 
 
 class _Images(HTMLParser):
@@ -111,7 +110,7 @@ def test_an_image_still_processing_gets_its_size_but_no_srcset():
 @pytest.mark.parametrize("host", ["testserver", "localhost", "127.0.0.1:8000"])
 def test_an_absolute_url_on_the_sites_host_is_a_library_image(host):
     # The API hands out absolute URLs on the host it was asked on; authors paste those.
-    media = ReadyMediaFactory()
+    media = ReadyMediaFactory(width=1200, height=800)
     src = f"https://{host}{url(media.file.name)}"
     (img,) = images(post_body_render(f"![x]({src})"))
     assert img["width"] == "1200"
@@ -144,7 +143,8 @@ def test_a_remote_media_is_not_annotated():
 
 
 def test_several_images_cost_one_query(django_assert_num_queries):
-    first, second = ReadyMediaFactory(), ReadyMediaFactory(width=400, height=400)
+    first = ReadyMediaFactory(width=1200, height=800)
+    second = ReadyMediaFactory(width=400, height=400)
     body = "\n\n".join(
         [
             f"![a]({url(first.file.name)})",
@@ -203,16 +203,6 @@ def test_annotate_images_keeps_values_with_quotes_and_angle_brackets():
 # --- when the media changes ----------------------------------------------------------
 
 
-def _media_changed(media: Media, event_type: str, **fields) -> None:
-    """What the media services do (blog.services.media): change the row and publish the
-    event in one transaction; the receivers run after the commit."""
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(media, name, value)
-        media.save()
-        publish(event_type, aggregate_id=media.pk, data={"media_id": media.pk})
-
-
 @pytest.fixture
 def processing_image():
     return MediaFactory(width=2000, height=1000)
@@ -227,9 +217,8 @@ def test_posts_get_the_renditions_when_they_are_made(
     (img,) = images(post.body_html)
     assert "srcset" not in img
     updated_before = post.updated_at
-    renditions = store_renditions(media.file.name, 2000, 1000)
     with django_capture_on_commit_callbacks(execute=True):
-        _media_changed(media, "media.processed", status=MediaStatus.READY, renditions=renditions)
+        media_renditions_make(media_id=media.pk)  # the job; media.processed
     post.refresh_from_db()
     (img,) = images(post.body_html)
     assert srcset_widths(img["srcset"]) == [300, 800, 1600, 2000]
@@ -246,7 +235,7 @@ def test_an_edited_alt_text_reaches_the_posts_that_left_theirs_empty(
     empty = make_post(author, body=f"![]({url(media.file.name)})")
     own = make_post(author, body=f"![Mine]({url(media.file.name)})")
     with django_capture_on_commit_callbacks(execute=True):
-        _media_changed(media, "media.updated", alt_text="New")
+        media_update(media=media, actor=media.uploaded_by, alt_text="New")
     assert images(Post.objects.get(pk=empty.pk).body_html)[0]["alt"] == "New"
     assert images(Post.objects.get(pk=own.pk).body_html)[0]["alt"] == "Mine"
 
@@ -265,9 +254,9 @@ def test_a_media_in_no_body_queues_no_job(author, django_capture_on_commit_callb
     make_post(author, body="Nothing to see.")
     before = JobRecord.objects.filter(name="blog.posts_rerender_for_media").count()
     with django_capture_on_commit_callbacks(execute=True):
-        _media_changed(media, "media.updated", alt_text="New")
+        media_update(media=media, actor=media.uploaded_by, alt_text="New")
     assert JobRecord.objects.filter(name="blog.posts_rerender_for_media").count() == before
     make_post(author, body=f"![x]({url(media.file.name)})")
     with django_capture_on_commit_callbacks(execute=True):
-        _media_changed(media, "media.updated", alt_text="Newer")
+        media_update(media=media, actor=media.uploaded_by, alt_text="Newer")
     assert JobRecord.objects.filter(name="blog.posts_rerender_for_media").count() == before + 1

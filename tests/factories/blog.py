@@ -1,17 +1,13 @@
 """Factories of the blog's rows: categories, tags, posts, revisions, comments, media."""
 
-import io
 import uuid
-from typing import Any
 
 import factory
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from PIL import Image
 
 from blog.models import (
-    RENDITION_WIDTHS,
     Category,
     Comment,
     CommentStatus,
@@ -23,7 +19,9 @@ from blog.models import (
     Tag,
 )
 from blog.rendering import render_markdown
+from blog.services.renditions import media_renditions_make
 from tests.factories.accounts import AuthorFactory, ReaderFactory
+from tests.helpers import image_bytes
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -88,41 +86,15 @@ class RevisionFactory(factory.django.DjangoModelFactory):
     author = factory.LazyAttribute(lambda r: r.post.author)
 
 
-def _image_bytes(width: int, height: int, format: str) -> bytes:
-    """A real image of that size, made with Pillow (no binary fixtures)."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 80, 40)).save(buffer, format)
-    return buffer.getvalue()
-
-
-def _stored_png(media: Any) -> str:
+def _stored_png(media) -> str:
     """A real PNG of the media's size in the default storage, under a library name."""
     name = f"library/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.png"
-    return default_storage.save(name, ContentFile(_image_bytes(media.width, media.height, "PNG")))
-
-
-def store_renditions(original: str, width: int, height: int) -> dict:
-    """The renditions the job makes of a stored original, stored beside it (WebP, none
-    wider than the original): the value of `Media.renditions`."""
-    made = {}
-    stem = original.rsplit(".", 1)[0]
-    for name, wanted in RENDITION_WIDTHS.items():
-        rendition_width = min(wanted, width)
-        rendition_height = round(height * rendition_width / width)
-        data = _image_bytes(rendition_width, rendition_height, "WEBP")
-        stored = default_storage.save(f"{stem}-{name}.webp", ContentFile(data))
-        made[name] = {
-            "name": stored,
-            "width": rendition_width,
-            "height": rendition_height,
-            "content_type": "image/webp",
-        }
-    return made
+    return default_storage.save(name, ContentFile(image_bytes("PNG", (media.width, media.height))))
 
 
 class MediaFactory(factory.django.DjangoModelFactory):
     """Media as just uploaded (`processing`, no renditions), with a real PNG stored in
-    the (test's) MEDIA_ROOT under the agreed name (`library/<yyyy>/<mm>/<hex>.png`)."""
+    the (test's) MEDIA_ROOT."""
 
     class Meta:
         model = Media
@@ -139,9 +111,14 @@ class MediaFactory(factory.django.DjangoModelFactory):
 
 
 class ReadyMediaFactory(MediaFactory):
-    """Media whose renditions were made (real WebP files, as the job names them)."""
+    """Media whose renditions the job has made (real WebP files)."""
 
-    width = 1200
-    height = 800
-    status = MediaStatus.READY
-    renditions = factory.LazyAttribute(lambda m: store_renditions(m.file, m.width, m.height))
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def renditions_made(obj, create, extracted, **kwargs):
+        if create:
+            made = media_renditions_make(media_id=obj.pk)
+            obj.refresh_from_db()
+            assert made is not None and obj.status == MediaStatus.READY

@@ -8,31 +8,20 @@ receivers of `media.*` events (blog/receivers.py) run after the commit.
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import transaction
 
-from blog.models import Media, MediaStatus
+from blog.services.media import media_update
+from blog.services.renditions import media_renditions_make
 from config.cache import namespace_generation
-from config.events.bus import publish
 from tests.factories import AuthorFactory, MediaFactory, ReadyMediaFactory
-from tests.factories.blog import store_renditions
 from tests.helpers import client_for, make_post, needs_redis, post_url
 
 pytestmark = [
     needs_redis,
     pytest.mark.cached_reads,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("media_root"),
 ]
 
 POSTS = "/api/v1/posts/"
-
-
-def media_changed(media: Media, event_type: str, **fields) -> None:
-    """As the media services do (blog.services.media): the change and its event in one
-    transaction; the receivers run after it commits."""
-    with transaction.atomic():
-        Media.objects.filter(pk=media.pk).update(**fields)
-        publish(event_type, aggregate_id=media.pk, data={"media_id": media.pk})
 
 
 def ok(response):
@@ -63,7 +52,7 @@ def test_an_edited_alt_text_and_caption_show_at_once(author, anon, django_assert
     with django_assert_num_queries(0):  # cached
         anon.get(post_url(post.slug))
 
-    media_changed(media, "media.updated", alt_text="New", caption="New caption")
+    media_update(media=media, actor=author, alt_text="New", caption="New caption")
 
     detail = anon.get(post_url(post.slug))
     assert featured(detail)["alt_text"] == "New"
@@ -82,10 +71,9 @@ def test_new_renditions_show_at_once_in_the_featured_image_and_the_body(author, 
     assert "srcset" not in before["body_html"]
     assert ok(anon.get(POSTS))["results"][0]["featured_image"]["renditions"] == {}
 
-    renditions = store_renditions(media.file.name, 2000, 800)
     # The renditions job: the change commits, then the receivers run (the re-rendering
     # job is eager here).
-    media_changed(media, "media.processed", status=MediaStatus.READY, renditions=renditions)
+    media_renditions_make(media_id=media.pk)
 
     after = ok(anon.get(post_url(post.slug)))
     assert after["featured_image"]["status"] == "ready"
@@ -101,7 +89,7 @@ def test_the_cached_post_page_follows_too(author, anon):
     post = make_post(author, status="published", featured_image=media)
     page = anon.get(post.get_absolute_url())
     assert b'alt="Old alt"' in page.content and b"Old caption" in page.content
-    media_changed(media, "media.updated", alt_text="New alt", caption="New caption")
+    media_update(media=media, actor=author, alt_text="New alt", caption="New caption")
     page = anon.get(post.get_absolute_url(), HTTP_IF_NONE_MATCH=page["ETag"])
     assert page.status_code == 200
     assert b'alt="New alt"' in page.content and b"New caption" in page.content
@@ -116,9 +104,9 @@ def test_a_media_change_leaves_other_posts_cached(author, anon, django_assert_nu
         ok(anon.get(post_url(post.slug)))
     posts_generation = namespace_generation("posts")
 
-    media_changed(unused, "media.updated", alt_text="Nobody shows me")
+    media_update(media=unused, actor=author, alt_text="Nobody shows me")
     assert namespace_generation("posts") == posts_generation  # no post uses it
-    media_changed(used, "media.updated", alt_text="Changed")
+    media_update(media=used, actor=author, alt_text="Changed")
     assert namespace_generation("posts") != posts_generation
     with django_assert_num_queries(0):
         ok(anon.get(post_url(other.slug)))  # still a hit

@@ -18,7 +18,7 @@ from tests.helpers import (
     results,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = pytest.mark.django_db
 
 POSTS = "/api/v1/posts/"
 MEDIA_FIELDS = {
