@@ -78,6 +78,9 @@ def rerender_posts_for_media(sender: object, event: DomainEvent, **kwargs: Any) 
     renders again the posts showing it in their body (when there are any)."""
     if event.type not in ("media.processed", "media.updated"):
         return
+    fields = (event.data or {}).get("fields")
+    if event.type == "media.updated" and fields is not None and "alt_text" not in fields:
+        return  # a caption is not in the body's HTML
     media_id = _media_id(event)
     if media_id and media_in_some_body(media_id=media_id):
         tasks.posts_rerender_for_media.delay(media_id)

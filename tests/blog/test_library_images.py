@@ -260,3 +260,12 @@ def test_a_media_in_no_body_queues_no_job(author, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         media_update(media=media, actor=media.uploaded_by, alt_text="Newer")
     assert JobRecord.objects.filter(name="blog.posts_rerender_for_media").count() == before + 1
+
+
+def test_a_new_caption_renders_nothing_again(author, django_capture_on_commit_callbacks):
+    media = ReadyMediaFactory()
+    make_post(author, body=f"![]({url(media.file.name)})")
+    jobs = JobRecord.objects.filter(name="blog.posts_rerender_for_media")
+    with django_capture_on_commit_callbacks(execute=True):
+        media_update(media=media, actor=media.uploaded_by, caption="Only the caption")
+    assert not jobs.exists()  # the body's HTML shows no caption
