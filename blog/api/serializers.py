@@ -37,6 +37,10 @@ class MediaSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     uploaded_by = AuthorSerializer(read_only=True, allow_null=True)
     renditions = serializers.SerializerMethodField()
+    # Not a URI-formatted field: empty for uploads, which were not imported from anywhere.
+    source_url = serializers.CharField(
+        read_only=True, help_text="The address it was imported from; empty for uploads."
+    )
 
     class Meta:
         model = Media
