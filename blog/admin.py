@@ -5,16 +5,24 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.core.files.storage import default_storage
+from django.db.models import ForeignKey, Model, QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from accounts.requests import request_user
-from blog.models import Category, Comment, CommentStatus, Post, Revision, Tag
+from blog.models import Category, Comment, CommentStatus, Media, MediaStatus, Post, Revision, Tag
 from blog.selectors import comments as comment_selectors
+from blog.selectors import media as media_selectors
 from blog.selectors import posts as post_selectors
 from blog.selectors import taxonomy as taxonomy_selectors
 from blog.services import comments as comment_services
+from blog.services import media as media_services
 from blog.services import posts as post_services
 from blog.services import taxonomy as taxonomy_services
 from config.admin import RoleAdminMixin
@@ -42,6 +50,44 @@ class RevisionInline(RoleAdminMixin, admin.TabularInline):
         return False
 
 
+def _media_url(media: Media, rendition: str | None = None) -> str:
+    """A rendition's URL (the original's while there is none yet), "" for a remote image
+    (the admin does not load images from elsewhere)."""
+    if media.status == MediaStatus.REMOTE or not media.file:
+        return ""
+    chosen = (media.renditions or {}).get(rendition or "")
+    return default_storage.url(chosen["name"] if chosen else media.file.name or "")
+
+
+def media_thumbnail(media: Media | None, width: int = 120) -> SafeString:
+    """A small preview of a library image (alt text included), or a word for none."""
+    if media is None:
+        return format_html("{}", "—")
+    url = _media_url(media, "thumbnail")
+    if not url:
+        return format_html("<span>{}</span>", media.get_status_display())
+    return format_html(
+        '<img src="{}" alt="{}" style="max-width:{}px;max-height:{}px" loading="lazy">',
+        url,
+        media.alt_text,
+        width,
+        width,
+    )
+
+
+class FeaturedImageWidget(ForeignKeyRawIdWidget):
+    """The featured-image picker: a media id, the library (thumbnails, search) to pick it
+    from in a popup, and a preview of the chosen image."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        picker = super().render(name, value, attrs, renderer)
+        media = Media.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+        preview = media_thumbnail(media, width=200) if media else ""
+        return format_html('{}<div class="featured-image-preview">{}</div>', picker, preview)
+
+
 class PostAdminForm(forms.ModelForm):
     tag_list = forms.CharField(
         required=False, help_text="Comma-separated tags; unknown ones are created."
@@ -49,7 +95,10 @@ class PostAdminForm(forms.ModelForm):
 
     class Meta:
         model = Post
-        fields = ["title", "excerpt", "body", "category", "allow_comments", "publish_at"]
+        fields = [
+            "title", "excerpt", "body", "category", "featured_image", "allow_comments",
+            "publish_at",
+        ]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,8 +145,22 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
         "slug", "status", "author", "published_at", "created_at", "updated_at", "view_count",
         "comment_count", "reading_time_minutes",
     ]  # fmt: skip
+    raw_id_fields = ["featured_image"]
     fieldsets = (
-        (None, {"fields": ("title", "slug", "excerpt", "body", "tag_list", "category")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "excerpt",
+                    "body",
+                    "tag_list",
+                    "category",
+                    "featured_image",
+                )  # fmt: skip
+            },
+        ),
         ("Publishing", {"fields": ("status", "publish_at", "published_at", "allow_comments")}),
         (
             "Details",
@@ -119,6 +182,13 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
         _transition_action(post_services.post_unpublish, "Unpublish selected posts"),
         _transition_action(post_services.post_archive, "Archive selected posts"),
     ]
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        if db_field.name == "featured_image":
+            kwargs["widget"] = FeaturedImageWidget(db_field.remote_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Post, form: forms.Form, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in PostAdminForm.Meta.fields}
@@ -295,3 +365,186 @@ class TagAdmin(TaxonomyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "slug"]
     fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class MediaRoleAdminMixin(RoleAdminMixin):
+    """The media library by role, as in the API: editors manage every media, authors
+    (with admin access) their own."""
+
+    def _allowed(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and user.is_active and user.is_staff and user.is_author)
+
+    def _may_manage(self, request: HttpRequest, obj: Model | None) -> bool:
+        if not self._allowed(request):
+            return False
+        user = request_user(request)
+        return obj is None or user.is_editor or getattr(obj, "uploaded_by_id", None) == user.pk
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._may_manage(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._may_manage(request, obj)
+
+
+class MediaAddForm(forms.ModelForm):
+    """An upload: the file is checked (a real JPEG, PNG, GIF or WebP, size and pixel
+    limits, metadata stripped) and stored by `media_upload` while the form is validated,
+    so that a refused file is an error on the form, not a failed save."""
+
+    upload = forms.FileField(help_text="A JPEG, PNG, GIF or WebP image.")
+    uploaded_by: Any = None  # set by MediaAdmin.get_form: the signed-in user
+    uploaded: Media | None = None  # (not `media`: a form's `media` is its CSS and JS)
+
+    class Meta:
+        model = Media
+        fields = ["alt_text", "caption"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors or not cleaned.get("upload"):
+            return cleaned
+        try:
+            self.uploaded = media_services.media_upload(
+                uploaded_by=self.uploaded_by,
+                file=cleaned["upload"],
+                alt_text=cleaned.get("alt_text", ""),
+                caption=cleaned.get("caption", ""),
+            )
+        except DomainError as exc:
+            fields = exc.fields or {"upload": [exc.message]}
+            for name, problems in fields.items():
+                self.add_error(name if name in self.fields else "upload", problems)
+        return cleaned
+
+
+@admin.register(Media)
+class MediaAdmin(MediaRoleAdminMixin, admin.ModelAdmin):
+    """The media library: thumbnails, search, filters; uploads, alt text and caption, and
+    deletes go through `blog.services.media` (events, renditions job, files)."""
+
+    list_display = [
+        "thumbnail", "alt_text", "original_name", "status", "dimensions", "size",
+        "uploaded_by", "created_at",
+    ]  # fmt: skip
+    list_display_links = ["thumbnail", "alt_text"]
+    list_filter = ["status", ("uploaded_by", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["alt_text", "caption", "original_name"]
+    list_select_related = ["uploaded_by"]
+    list_per_page = 50
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "preview", "file_link", "original_name", "content_type", "size", "dimensions",
+        "status", "error", "uploaded_by", "created_at", "updated_at", "source_url", "used_by",
+    ]  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("preview", "alt_text", "caption")}),
+        (
+            "File",
+            {
+                "fields": (
+                    "file_link",
+                    "original_name",
+                    "content_type",
+                    "size",
+                    "dimensions",
+                    "status",
+                    "error",
+                    "source_url",
+                )  # fmt: skip
+            },
+        ),
+        ("Details", {"fields": ("uploaded_by", "created_at", "updated_at", "used_by")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Media]:
+        return media_selectors.media_visible_queryset(user=request_user(request))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Media | None = None) -> Any:
+        if obj is None:
+            return ((None, {"fields": ("upload", "alt_text", "caption")}),)
+        return self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Media | None = None) -> list[str]:
+        return [] if obj is None else self.readonly_fields
+
+    def get_form(
+        self, request: HttpRequest, obj: Media | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        if obj is None:
+            kwargs["form"] = MediaAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        # A class made for this request (modelform_factory): the uploader goes on it.
+        form.uploaded_by = request_user(request)  # type: ignore[attr-defined]
+        return form
+
+    @admin.display(description="image")
+    def thumbnail(self, media: Media) -> SafeString:
+        return media_thumbnail(media)
+
+    @admin.display(description="preview")
+    def preview(self, media: Media) -> SafeString:
+        return media_thumbnail(media, width=400)
+
+    @admin.display(description="file")
+    def file_link(self, media: Media) -> SafeString:
+        url = _media_url(media)
+        return format_html('<a href="{}">{}</a>', url, media.file.name) if url else format_html("")
+
+    @admin.display(description="size (px)")
+    def dimensions(self, media: Media) -> str:
+        return f"{media.width} × {media.height}" if media.width and media.height else ""
+
+    @admin.display(description="featured image of")
+    def used_by(self, media: Media) -> SafeString:
+        posts = media.featured_in.order_by("-id")[:20]
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:blog_post_change", args=[p.pk]), p.title) for p in posts),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Media, form: forms.Form, change: bool) -> None:
+        if not change:
+            # Stored and recorded while the form was validated (MediaAddForm.clean).
+            media = getattr(form, "uploaded", None)
+            assert media is not None
+            obj.pk, obj.file, obj.status = media.pk, media.file, media.status
+            return
+        current = Media.objects.get(pk=obj.pk)
+        changes = {
+            n: form.cleaned_data[n] for n in ("alt_text", "caption") if n in form.changed_data
+        }
+        try:
+            media_services.media_update(media=current, actor=request_user(request), **changes)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+
+    def save_related(
+        self, request: HttpRequest, form: forms.Form, formsets: Any, change: bool
+    ) -> None:
+        pass  # no relations edited here
+
+    def _delete(self, request: HttpRequest, media: Media) -> bool:
+        try:
+            media_services.media_delete(media=media, actor=request_user(request))
+        except DomainError as exc:
+            self.message_user(request, f"“{media}” was not deleted: {exc.message}", messages.ERROR)
+            return False
+        return True
+
+    def delete_model(self, request: HttpRequest, obj: Media) -> None:
+        # Django's delete page refuses media a post uses (PROTECT) before it gets here;
+        # a post that took it meanwhile is the service's 409, shown as a message.
+        if not self._delete(request, obj):
+            request._media_not_deleted = True  # type: ignore[attr-defined]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Media]) -> None:
+        for media in queryset:
+            self._delete(request, media)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
+        if getattr(request, "_media_not_deleted", False):
+            return HttpResponseRedirect(reverse("admin:blog_media_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)

@@ -19,3 +19,6 @@ class BlogConfig(AppConfig):
         event_committed.connect(
             receivers.invalidate_cache_for_event, dispatch_uid="blog.invalidate_cache_for_event"
         )
+        event_committed.connect(
+            receivers.rerender_posts_for_media, dispatch_uid="blog.rerender_posts_for_media"
+        )

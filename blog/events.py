@@ -24,6 +24,11 @@ EVENT_TYPES = {
     "tag.created": EventType("tag", ("slug",)),
     "tag.updated": EventType("tag", ("slug", "fields")),
     "tag.deleted": EventType("tag", ("slug",)),
+    "media.uploaded": EventType("media", ("media_id", "content_type")),
+    "media.updated": EventType("media", ("media_id", "fields")),
+    # Its renditions made (`status` ready) or given up on (`failed`).
+    "media.processed": EventType("media", ("media_id", "status")),
+    "media.deleted": EventType("media", ("media_id",)),
 }
 
 # Published with `store=False`: one row per view would swamp the store; views feed the

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
-from blog.models import Category, Comment, CommentStatus, Post, Tag
+from blog.models import Category, Comment, CommentStatus, Media, Post, Tag
 from config.api.filters import StrictFilterSet, UTCDateTimeFilter
 
 
@@ -54,3 +54,19 @@ class TagFilter(_NamedFilter):
     class Meta:
         model = Tag
         fields = ["search"]
+
+
+class MediaFilter(StrictFilterSet):
+    search = django_filters.CharFilter(method="filter_search")
+    uploaded_by = django_filters.CharFilter(field_name="uploaded_by__username")
+
+    class Meta:
+        model = Media
+        fields = ["search", "uploaded_by"]
+
+    def filter_search(self, queryset: QuerySet[Media], name: str, value: str) -> QuerySet[Media]:
+        return queryset.filter(
+            Q(alt_text__icontains=value)
+            | Q(caption__icontains=value)
+            | Q(original_name__icontains=value)
+        )

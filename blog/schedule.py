@@ -7,4 +7,6 @@ BEAT_SCHEDULE = {
 
 TASK_ROUTES = {
     "blog.publish_due_posts": {"queue": "high"},
+    # After each upload; the uploader does not wait for it.
+    "blog.media_make_renditions": {"queue": "default"},
 }

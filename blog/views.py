@@ -4,6 +4,7 @@ the frontend. The API is the main interface; these pages only read."""
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from blog.selectors.library_images import featured_image_attributes
 from blog.selectors.posts import post_get_published, post_latest_published
 from blog.selectors.taxonomy import category_page_get
 from config.cache.pages import cached_page
@@ -19,7 +20,8 @@ def post_page(request: HttpRequest, slug: str) -> HttpResponse:
     post = post_get_published(slug=slug)
     if post is None:
         raise Http404
-    return render(request, "blog/post.html", {"post": post})
+    featured = featured_image_attributes(post.featured_image) if post.featured_image else None
+    return render(request, "blog/post.html", {"post": post, "featured": featured})
 
 
 @cached_page("pages")

@@ -43,6 +43,13 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    """A file (an upload) over its size limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class PreconditionFailed(DomainError):
     status = 412
     code = "precondition_failed"

@@ -210,6 +210,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# The media library's limits: the size of an uploaded file (413 above it), and its
+# pixels, all frames of an animation together (400 above: a decompression bomb).
+MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
 
 # Public URL of the site, for links in feeds, e-mails and the API's `url` fields.
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
@@ -220,6 +224,9 @@ FEED_SIZE = env_int("FEED_SIZE", 20)
 
 # Request bodies: Django's own limit plus an early 413 for the API (see BodySizeLimitMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# API paths that take a file (multipart, streamed to disk past FILE_UPLOAD_MAX_MEMORY_SIZE,
+# never held whole in memory) and its largest size: their body may be that much larger.
+API_UPLOAD_LIMITS = {"/api/v1/media/": MEDIA_MAX_UPLOAD_BYTES}
 
 THROTTLE_RATES = env_rates(
     "THROTTLE_RATES",

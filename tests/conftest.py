@@ -44,6 +44,14 @@ def _eager_jobs():
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Every test stores its files (media, reports) in a directory of its own, never in
+    var/media; a test asks for this fixture to look at them."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def reader(db):
     return factories.ReaderFactory()

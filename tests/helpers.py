@@ -3,17 +3,21 @@ API, browser and admin clients, what the API shows, posts made through the servi
 problem documents and list pages, a Redis that is down, a port where nothing listens, a
 function under cache, and the events a test stored."""
 
+import io
 import json
 import socket
 import threading
 from datetime import UTC, date
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -104,6 +108,30 @@ def make_post(author, **kwargs):
     kwargs.setdefault("title", "A post")
     kwargs.setdefault("body", "Some body text.")
     return post_create(author=author, **kwargs)
+
+
+# --- images -----------------------------------------------------------------------------
+
+
+def image_bytes(fmt: str = "PNG", size=(64, 48), color=(200, 40, 40), **save_options) -> bytes:
+    """A real image made with Pillow (no binary fixtures): a plain colour with a lighter
+    band, so that an upside-down copy differs."""
+    mode = "RGBA" if fmt in ("PNG", "WEBP") and len(color) == 4 else "RGB"
+    image = Image.new(mode, size, color)
+    image.paste((255, 255, 255)[: len(mode)], (0, 0, size[0], max(1, size[1] // 4)))
+    out = io.BytesIO()
+    image.save(out, fmt, **save_options)
+    return out.getvalue()
+
+
+def upload_file(data: bytes, name: str = "photo.png", content_type: str = "image/png"):
+    """An uploaded file as a multipart form carries it (name and type are the client's)."""
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def stored_files(root) -> list[str]:
+    """Every file under a storage root (MEDIA_ROOT), as sorted relative names."""
+    return sorted(str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file())
 
 
 # --- answers ----------------------------------------------------------------------------

@@ -28,7 +28,11 @@ _UNPUBLISHED_DATE = {"-published_at": "-sort_date", "published_at": "sort_date"}
 
 
 def post_base_queryset() -> QuerySet[Post]:
-    return Post.objects.select_related("author", "category").prefetch_related("tags")
+    # The featured image and its uploader in the same query: a list's query count does
+    # not grow with its page.
+    return Post.objects.select_related(
+        "author", "category", "featured_image", "featured_image__uploaded_by"
+    ).prefetch_related("tags")
 
 
 def post_visible_queryset(*, user: RequestUser | None) -> QuerySet[Post]:
@@ -98,9 +102,15 @@ def post_etag(post: Post) -> str:
     """The entity tag of a post's representation.
 
     It follows the post's content and comment count, not its view count: a view must not
-    make the caller's own cached copy stale (views are counted on every 200).
+    make the caller's own cached copy stale (views are counted on every 200). The featured
+    image is part of the representation: its alt text, caption and renditions change it
+    without a change of the post (loaded with the post by `post_base_queryset`).
     """
     version = f"{post.pk}:{post.updated_at.isoformat()}:{post.comment_count}"
+    media = post.featured_image
+    if media is not None:
+        version += f":{media.pk}:{media.updated_at.isoformat()}:{media.status}"
+        version += f":{media.alt_text}:{media.caption}:{sorted(media.renditions or {})}"
     return '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
 
 

@@ -14,22 +14,35 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from blog.models import Category, Post, PostStatus, Revision, Tag
-from blog.rendering import make_excerpt, reading_time_minutes, render_markdown
+from blog.models import Category, Media, Post, PostStatus, Revision, Tag
+from blog.rendering import make_excerpt, reading_time_minutes
 from blog.selectors.posts import post_check_can_edit, post_etag
 from blog.services.common import make_slug, save_with_unique_slug
+from blog.services.post_media import post_body_render
 from config.errors import ConflictError, InvalidInput, PermissionDeniedError, PreconditionFailed
 from config.events.bus import publish
 
-_EDITABLE = {"title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at"}
+_EDITABLE = {
+    "title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at",
+    "featured_image",
+}  # fmt: skip
 _CREATE_STATUSES = {PostStatus.DRAFT, PostStatus.PUBLISHED}
 
 
 def _render(post: Post) -> None:
-    post.body_html = render_markdown(post.body)
+    post.body_html = post_body_render(post.body)
     post.reading_time_minutes = reading_time_minutes(post.body)
     if not post.excerpt:
         post.excerpt = make_excerpt(post.body_html)
+
+
+def _check_featured_image(media: Media | None, actor: User) -> None:
+    """A post shows only media its writer may manage: their own, any for editors."""
+    if media is not None and not (actor.is_editor or media.uploaded_by_id == actor.pk):
+        raise InvalidInput(
+            "You may only use your own media as a featured image.",
+            fields={"featured_image": ["Not one of your media."]},
+        )
 
 
 def _resolve_tags(raw_tags: Iterable[object]) -> list[Tag]:
@@ -147,6 +160,7 @@ def post_create(
     status: str = PostStatus.DRAFT,
     publish_at: datetime | None = None,
     allow_comments: bool = True,
+    featured_image: Media | None = None,
 ) -> Post:
     if not author.is_author:
         raise PermissionDeniedError("Only authors, editors and admins may write posts.")
@@ -155,8 +169,10 @@ def post_create(
             "A new post is a draft or published.",
             fields={"status": ["Must be 'draft' or 'published'."]},
         )
+    _check_featured_image(featured_image, author)
     post = Post(
         author=author,
+        featured_image=featured_image,
         title=title,
         body=body,
         excerpt=excerpt,
@@ -182,7 +198,12 @@ def post_create(
 
 
 def _lock(post: Post) -> Post:
-    return Post.objects.select_for_update().get(pk=post.pk)
+    # With its featured image (for the ETag), locking only the post's row.
+    return (
+        Post.objects.select_related("featured_image")
+        .select_for_update(of=("self",))
+        .get(pk=post.pk)
+    )
 
 
 def _check_etag(post: Post, if_match: str | None) -> None:
@@ -210,6 +231,8 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
     derived_excerpt = post.excerpt == make_excerpt(post.body_html)
     # Only what differs is a change: a PATCH that repeats a value records no event for it.
     changed = {name for name, value in changes.items() if getattr(post, name) != value}
+    if "featured_image" in changed:
+        _check_featured_image(changes["featured_image"], actor)
     text_changed = bool(changed & {"title", "body"})
     for name, value in changes.items():
         setattr(post, name, value)

@@ -18,7 +18,10 @@ _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 class BodySizeLimitMiddleware:
-    """Answers 413 before reading an API body larger than DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    """Answers 413 before reading an API body larger than DATA_UPLOAD_MAX_MEMORY_SIZE, or
+    for a path that takes a file (API_UPLOAD_LIMITS), larger than that and the file's
+    limit together (the view's upload handler holds the file itself to its limit, also
+    when the body's length is not announced)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -26,6 +29,7 @@ class BodySizeLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and request.path.startswith("/api/"):
+            limit += settings.API_UPLOAD_LIMITS.get(request.path, 0)
             try:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:

@@ -7,6 +7,7 @@ from blog.receivers import cache_namespaces_for_event, invalidate_cache_for_even
 from blog.services.taxonomy import category_create
 from config.cache import namespace_generation
 from config.events.bus import DomainEvent
+from tests.factories import MediaFactory, PostFactory
 from tests.helpers import needs_redis
 
 pytestmark = [
@@ -61,3 +62,22 @@ def test_a_committed_change_invalidates_through_the_event_bus(
         category_create(name="Cached things")
         assert namespace_generation("categories") == before  # not before the commit
     assert namespace_generation("categories") == before + 1
+
+
+@pytest.mark.parametrize("event_type", ["media.updated", "media.processed", "media.deleted"])
+def test_a_media_event_invalidates_the_posts_featuring_it(db, event_type):
+    media = MediaFactory()
+    first, second = PostFactory(featured_image=media), PostFactory(featured_image=media)
+    PostFactory()  # without it
+    event = _event(event_type, aggregate_id=str(media.pk), media_id=media.pk)
+    assert sorted(cache_namespaces_for_event(event)) == sorted(
+        ["posts", f"post:{first.pk}", f"post:{second.pk}"]
+    )
+
+
+@pytest.mark.parametrize("event_type", ["media.uploaded", "media.updated", "media.deleted"])
+def test_a_media_no_post_features_invalidates_nothing(db, event_type):
+    media = MediaFactory()
+    PostFactory(body=f"![x](/media/{media.file.name})")  # in a body: the job's business
+    event = _event(event_type, aggregate_id=str(media.pk), media_id=media.pk)
+    assert cache_namespaces_for_event(event) == []

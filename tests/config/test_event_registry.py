@@ -23,6 +23,7 @@ def test_every_app_s_declared_types_are_registered_in_order():
     assert registry.event_aggregate_types() == [
         "category",
         "comment",
+        "media",
         "post",
         "report",
         "tag",

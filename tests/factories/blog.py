@@ -1,11 +1,27 @@
-"""Factories of the blog's rows: categories, tags, posts, revisions, comments."""
+"""Factories of the blog's rows: categories, tags, posts, revisions, comments, media."""
+
+import uuid
 
 import factory
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from blog.models import Category, Comment, CommentStatus, Post, PostStatus, Revision, Tag
+from blog.models import (
+    Category,
+    Comment,
+    CommentStatus,
+    Media,
+    MediaStatus,
+    Post,
+    PostStatus,
+    Revision,
+    Tag,
+)
 from blog.rendering import render_markdown
+from blog.services.renditions import media_renditions_make
 from tests.factories.accounts import AuthorFactory, ReaderFactory
+from tests.helpers import image_bytes
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -68,3 +84,41 @@ class RevisionFactory(factory.django.DjangoModelFactory):
     title = factory.LazyAttribute(lambda r: r.post.title)
     body = factory.LazyAttribute(lambda r: r.post.body)
     author = factory.LazyAttribute(lambda r: r.post.author)
+
+
+def _stored_png(media) -> str:
+    """A real PNG of the media's size in the default storage, under a library name."""
+    name = f"library/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.png"
+    return default_storage.save(name, ContentFile(image_bytes("PNG", (media.width, media.height))))
+
+
+class MediaFactory(factory.django.DjangoModelFactory):
+    """Media as just uploaded (`processing`, no renditions), with a real PNG stored in
+    the (test's) MEDIA_ROOT."""
+
+    class Meta:
+        model = Media
+
+    width = 640
+    height = 480
+    file = factory.LazyAttribute(_stored_png)
+    content_type = "image/png"
+    size = factory.LazyAttribute(lambda m: default_storage.size(m.file))
+    alt_text = factory.Sequence(lambda n: f"Picture {n}")
+    original_name = factory.Sequence(lambda n: f"picture-{n}.png")
+    uploaded_by = factory.SubFactory(AuthorFactory)
+    status = MediaStatus.PROCESSING
+
+
+class ReadyMediaFactory(MediaFactory):
+    """Media whose renditions the job has made (real WebP files)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def renditions_made(obj, create, extracted, **kwargs):
+        if create:
+            made = media_renditions_make(media_id=obj.pk)
+            obj.refresh_from_db()
+            assert made is not None and obj.status == MediaStatus.READY

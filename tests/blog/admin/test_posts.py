@@ -35,6 +35,7 @@ def _post_form_data(response, **overrides):
         "body": form["body"].value() or "",
         "tag_list": form["tag_list"].value() or "",
         "category": form["category"].value() or "",
+        "featured_image": form["featured_image"].value() or "",
         "publish_at_0": "",
         "publish_at_1": "",
     }

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 POSTS = "/api/v1/posts/"
 POST_FIELDS = {
     "id", "slug", "title", "excerpt", "body", "body_html", "status", "author", "category",
-    "tags", "allow_comments", "publish_at", "published_at", "created_at", "updated_at",
-    "reading_time_minutes", "view_count", "comment_count", "url",
+    "tags", "featured_image", "allow_comments", "publish_at", "published_at", "created_at",
+    "updated_at", "reading_time_minutes", "view_count", "comment_count", "url",
 }  # fmt: skip
 
 
