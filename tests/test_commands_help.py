@@ -6,7 +6,7 @@ from django.core.management import ManagementUtility
 OPERATOR_COMMANDS = [
     "seed_demo", "rebuild_search_index", "flush_view_counts", "purge_events",
     "replay_events", "events", "cache_stats", "cache_invalidate", "jobs", "jobs_retry",
-    "jobs_cancel", "run_report", "health", "publish_scheduled", "login_unlock",
+    "jobs_cancel", "run_report", "health", "publish_scheduled", "login_unlock", "media_orphans",
 ]  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 S3-compatible server started in the test (moto's server mode on a free local port): media
 files written, read, served and deleted through the storage API, and reports."""
 
+import io
 import json
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.test import Client
 from django.test.client import RequestFactory
 from moto.server import ThreadedMotoServer
@@ -185,3 +187,19 @@ def test_reports_are_written_to_the_bucket_and_downloaded_through_the_api(
     assert Client().get(f"/media/{report.file.name}").status_code == 404
     public_library(bucket)
     assert get(default_storage.url(report.file.name))[0] == 403
+
+
+def test_media_orphans_lists_and_deletes_in_the_bucket(bucket):
+    media = media_stored(renditions=("thumbnail",))
+    orphan = default_storage.save(f"{library_stem()}.png", ContentFile(image_bytes("PNG")))
+    gone = media_stored(renditions=())
+    default_storage.delete(gone.file.name)
+    out = io.StringIO()
+
+    call_command("media_orphans", "--delete", "--min-age", "0", stdout=out)
+
+    assert f"{orphan}  " in out.getvalue()
+    assert "Deleted 1 file(s)" in out.getvalue() and "marked 1 media failed" in out.getvalue()
+    assert keys(bucket) == sorted([media.file.name, media.renditions["thumbnail"]["name"]])
+    gone.refresh_from_db()
+    assert gone.status == "failed"
