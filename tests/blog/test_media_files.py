@@ -53,6 +53,18 @@ def test_an_original_is_served_with_its_verified_type_and_caching_headers():
     assert "Set-Cookie" not in response
 
 
+def test_serving_costs_no_query(django_assert_num_queries):
+    media = media_stored()
+    client = Client()
+
+    with django_assert_num_queries(0):
+        full = client.get(url_of(media.file.name))
+        body(full)
+        assert (
+            client.get(url_of(media.file.name), HTTP_IF_NONE_MATCH=full["ETag"]).status_code == 304
+        )
+
+
 @pytest.mark.parametrize(("fmt", "content_type"), [("JPEG", "image/jpeg"), ("GIF", "image/gif")])
 def test_each_format_has_its_type(fmt, content_type):
     media = media_stored(fmt=fmt, renditions=())
