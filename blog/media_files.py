@@ -2,8 +2,9 @@
 one-machine site needs no other web server; `MEDIA_SERVE=0` leaves that URL to one.
 
 Only names the platform generates are served: `library/<yyyy>/<mm>/<32 hex>.<ext>` and their
-renditions `...<32 hex>-<name>.webp`. Anything else under MEDIA_URL (the private `reports/`,
-a `..`, an absolute path, another extension) does not even match the URL pattern: 404.
+renditions `...<32 hex>-<name>.webp` (with the storage's suffix for a name it found taken).
+Anything else under MEDIA_URL (the private `reports/`, a `..`, an absolute path, another
+extension) does not even match the URL pattern: 404.
 
 The Content-Type comes from the extension, without a database query: the platform chose
 that extension from the format Pillow verified when it wrote the file, no client ever names
@@ -42,8 +43,10 @@ from django.views.decorators.http import require_safe
 
 from config.storage import LIBRARY_CACHE_CONTROL, LIBRARY_CONTENT_TYPES
 
+# The suffix `_` + 7 letters or digits is the storage's own, when it finds a name taken
+# (Storage.get_available_name; a renditions job run twice at once could meet one).
 MEDIA_NAME = (
-    r"library/[0-9]{4}/[0-9]{2}/[0-9a-f]{32}(?:-[a-z0-9]+)?"
+    r"library/[0-9]{4}/[0-9]{2}/[0-9a-f]{32}(?:-[a-z0-9]+)?(?:_[A-Za-z0-9]{7})?"
     rf"\.(?:{'|'.join(LIBRARY_CONTENT_TYPES)})"
 )
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")

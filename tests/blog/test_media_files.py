@@ -88,6 +88,19 @@ def test_a_rendition_is_served_as_webp():
     assert content[:4] == b"RIFF" and content[8:12] == b"WEBP"
 
 
+def test_a_name_the_storage_found_taken_is_still_served():
+    # The storage adds `_` and 7 characters to a taken name (a renditions job run twice).
+    name = f"{library_stem()}-thumbnail.webp"
+    default_storage.save(name, ContentFile(b"first"))
+    second = default_storage.save(name, ContentFile(b"RIFF....WEBP"))
+
+    assert second != name
+    response = Client().get(url_of(second))
+
+    assert response.status_code == 200
+    assert body(response) == b"RIFF....WEBP"
+
+
 def test_every_url_of_the_api_representation_answers_a_get():
     media = media_stored(renditions=("thumbnail", "medium", "large"))
     request = RequestFactory().get("/api/v1/media/")
