@@ -26,7 +26,8 @@ LIST_LENGTH = 5
 
 @cached_result("stats")
 def dashboard_figures() -> dict[str, Any]:
-    """The dashboard's aggregates: daily series, top posts, recent events per type."""
+    """The dashboard's aggregates: daily series, top posts, recent events per type, the
+    media library's size."""
     daily = analytics_selectors.site_daily_series(days=DAYS)
     events = analytics_selectors.event_counts_by_type(days=EVENT_DAYS)
     return {
@@ -36,6 +37,7 @@ def dashboard_figures() -> dict[str, Any]:
         "top_posts": analytics_selectors.post_trending(days=DAYS, limit=TOP_POSTS),
         "events": events,
         "events_total": sum(n for _, n in events),
+        "media": analytics_selectors.media_stats(),
     }
 
 

@@ -11,7 +11,7 @@ from accounts.models import Role, User
 from analytics import counters
 from analytics.filters import EventFilter
 from analytics.models import Event, PostDailyStats, SiteDailyStats
-from blog.models import Comment, CommentStatus, Post, PostStatus
+from blog.models import Comment, CommentStatus, Media, MediaStatus, Post, PostStatus
 from blog.selectors.posts import post_get_editable
 from config import cache as config_cache
 from config.cache import cached_result, reads_cached
@@ -124,6 +124,18 @@ def comment_status_stats() -> dict[str, Any]:
     return {"total": sum(by_status.values()), "by_status": by_status}
 
 
+def media_stats() -> dict[str, Any]:
+    """The media library: media per status and the bytes of their originals, in one query
+    (renditions are not counted: their sizes are not recorded)."""
+    rows = Media.objects.order_by().values_list("status").annotate(n=Count("pk"), size=Sum("size"))
+    by_status = dict.fromkeys(MediaStatus.values, 0)
+    total_bytes = 0
+    for status, n, size in rows:
+        by_status[status] = n
+        total_bytes += size or 0
+    return {"total": sum(by_status.values()), "bytes": total_bytes, "by_status": by_status}
+
+
 def event_stats() -> dict[str, Any]:
     """Counts of the event store (which retention keeps bounded)."""
     by_type = _counts_by(Event.objects.all(), "type", ())
@@ -162,6 +174,7 @@ def site_figures() -> dict[str, Any]:
         "users": user_stats(),
         "posts": post_status_stats(),
         "comments": comment_status_stats(),
+        "media": media_stats(),
         "events": event_stats(),
         "tasks": job_stats(),
         "trending": post_trending(),

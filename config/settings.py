@@ -27,6 +27,7 @@ from config.env import (
     env_rates,
 )
 from config.observability.logs import logging_config
+from config.storage import default_storage_settings
 from tasks import schedule as tasks_schedule
 from tasks.schedule import QUEUES, schedule_merge
 
@@ -214,6 +215,15 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # pixels, all frames of an animation together (400 above: a decompression bomb).
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 40_000_000)
+# Media and report files go through the default storage: the file system under MEDIA_ROOT,
+# or S3-compatible object storage (MEDIA_STORAGE_URL or the AWS variables; config/storage.py).
+STORAGES = {
+    "default": default_storage_settings(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The platform serves the library's files at MEDIA_URL itself, DEBUG or not (blog/media_files.py);
+# off, a web server in front (or the bucket) answers there instead.
+MEDIA_SERVE = env_bool("MEDIA_SERVE", True)
 
 # Public URL of the site, for links in feeds, e-mails and the API's `url` fields.
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")

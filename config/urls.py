@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from analytics.admin_views import analytics_dashboard
 from blog.feeds import LatestPostsAtomFeed, LatestPostsFeed
+from blog.media_files import media_urlpatterns
 from blog.sitemaps import sitemaps
 from config.cache.pages import cached_page
 from config.observability.health_views import HealthView, liveness
@@ -28,6 +29,8 @@ urlpatterns = [
     path("health/live/", liveness, name="health-live"),
     # Prometheus's default path; a token or an allowed network (observability/metrics/views.py).
     path("metrics", metrics_view, name="metrics"),
+    # The media library's files at MEDIA_URL, also in production (blog/media_files.py).
+    *media_urlpatterns(),
     path("sitemap.xml", cached_page("feeds")(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     # Browsers ask for /favicon.ico on every page they show (the admin's, the API docs').
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),

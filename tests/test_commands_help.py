@@ -7,7 +7,7 @@ OPERATOR_COMMANDS = [
     "seed_demo", "rebuild_search_index", "flush_view_counts", "purge_events",
     "replay_events", "events", "cache_stats", "cache_invalidate", "jobs", "jobs_retry",
     "jobs_cancel", "run_report", "health", "publish_scheduled", "login_unlock",
-    "media_rebuild_renditions",
+    "media_rebuild_renditions", "media_orphans",
 ]  # fmt: skip
 
 

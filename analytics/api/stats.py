@@ -29,6 +29,12 @@ class StatusCountsSerializer(serializers.Serializer):
     by_status = _counts("Count per status.")
 
 
+class MediaStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    bytes = serializers.IntegerField(help_text="Size of the originals (renditions not counted).")
+    by_status = _counts("Media per status.")
+
+
 class EventStatsSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     last_24h = serializers.IntegerField()
@@ -60,6 +66,7 @@ class SiteStatsSerializer(serializers.Serializer):
     users = UserStatsSerializer()
     posts = StatusCountsSerializer()
     comments = StatusCountsSerializer()
+    media = MediaStatsSerializer()
     events = EventStatsSerializer()
     cache = CacheStatsSerializer()
     tasks = TaskStatsSerializer()

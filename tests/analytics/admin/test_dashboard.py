@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role
-from blog.models import CommentStatus
+from blog.models import CommentStatus, Media
 from config.cache import cache_fetch, cache_stats_reset
 from tasks.models import JobStatus
 from tests.factories import (
@@ -153,6 +153,22 @@ def test_admins_get_a_link_to_the_failed_jobs(admin_user, site_with_activity):
     assert 'href="/admin/tasks/jobrecord/?status__exact=failed"' in html
 
 
+def test_the_media_tile(editor):
+    for size, status in [(3 * 1024 * 1024, "ready"), (1024 * 1024, "ready"), (10, "failed")]:
+        Media.objects.create(
+            file=f"library/2026/01/{size:032x}.png", size=size, status=status, alt_text="a"
+        )
+
+    response = web_client(editor).get(DASHBOARD)
+
+    tile = re.search(
+        r'<div class="adash-tile" data-tile="media">(.*?)</div>', response.content.decode(), re.S
+    )
+    assert tile, "no media tile"
+    assert re.search(r'<span class="adash-figure">3</span>', tile.group(1))
+    assert "4.0\xa0MB of originals, 1 failed" in tile.group(1)
+
+
 def test_an_empty_site_reads_sensibly(editor):
     cache_stats_reset()
     response = web_client(editor).get(DASHBOARD)
@@ -179,9 +195,9 @@ def test_the_query_count_does_not_grow_with_the_data(
         JobRecordFactory(name=f"job{n}", status=JobStatus.FAILED)
         EventFactory(type=f"type.number{n}", ago=timedelta(minutes=1))
     # Session and user; one query per figure: series, top posts, queue (count, rows),
-    # failed jobs (count, rows), events per type; the user's permissions (two, for the
-    # admin's app list of models registered without the role mixin).
-    with django_assert_max_num_queries(11):
+    # failed jobs (count, rows), events per type, media; the user's permissions (two, for
+    # the admin's app list of models registered without the role mixin).
+    with django_assert_max_num_queries(12):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     assert len(response.context["pending"]) == 5

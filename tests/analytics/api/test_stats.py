@@ -8,7 +8,7 @@ from django.conf import settings
 
 from accounts.models import Role
 from analytics.services import post_view_count
-from blog.models import CommentStatus, PostStatus
+from blog.models import CommentStatus, Media, PostStatus
 from config.cache import cached_result
 from tasks.models import JobStatus
 from tests.factories import (
@@ -129,6 +129,27 @@ def test_admin_stats_of_an_empty_site(editor_client):
     assert body["posts"]["total"] == 0 and set(body["posts"]["by_status"]) == set(PostStatus.values)
     assert body["events"] == {"total": 0, "last_24h": 0, "by_type": {}}
     assert body["trending"] == []
+    assert body["media"] == {
+        "total": 0,
+        "bytes": 0,
+        "by_status": {"processing": 0, "ready": 0, "failed": 0, "remote": 0},
+    }
+
+
+def test_admin_stats_count_the_media_and_the_bytes_of_their_originals(editor_client):
+    for size, status in [(1000, "ready"), (2500, "ready"), (700, "processing"), (300, "failed")]:
+        Media.objects.create(
+            file=f"library/2026/01/{size:032x}.png", size=size, status=status, alt_text="a"
+        )
+    Media.objects.create(status="remote", source_url="https://example.com/a.png", alt_text="b")
+
+    body = editor_client.get(ADMIN_STATS).json()
+
+    assert body["media"] == {
+        "total": 5,
+        "bytes": 4500,
+        "by_status": {"processing": 1, "ready": 2, "failed": 1, "remote": 1},
+    }
 
 
 # --- post stats ------------------------------------------------------------------------
