@@ -12,7 +12,9 @@ Cases: `report:<kind>:<format>:<range>` (range `year` = the last 365 days, `all`
 longest range a report may span, REPORT_MAX_DAYS), `publish_due_posts` (after scheduling
 `--due` posts), `relay_events` (one run over the backlog `scale.py` left),
 `flush_view_counts` (after counting views of `--viewed` posts in Redis), `purge_jobs`
-and `purge_events` (they delete what `scale.py` added: run `scale.py` again to refill).
+(the job's function: it stops after PURGE_TIME_BUDGET) and `purge_events` (the service,
+without the budget: the whole purge). The purges delete what `scale.py` added: run it
+again to refill.
 
 Careful: `flush_view_counts` and `relay_events` write to Redis (REDIS_URL), and the
 relay queues its jobs' messages there; use a Redis database of its own.
