@@ -6,6 +6,7 @@ events never holds long locks or one huge transaction.
 """
 
 import logging
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -46,10 +47,16 @@ def _expired_rules(now: datetime) -> list[tuple[Q, datetime]]:
 
 
 def event_purge(
-    *, now: datetime | None = None, dry_run: bool = False, batch_size: int = PURGE_BATCH_SIZE
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = PURGE_BATCH_SIZE,
+    deadline: float | None = None,
 ) -> dict[str, int]:
     """Delete the events past their type's retention; returns the count per type
-    (with `dry_run`, what would be deleted, deleting nothing).
+    (with `dry_run`, what would be deleted, deleting nothing). With a `deadline` (a
+    `time.monotonic()` value) it stops between two batches once it is past (each kind of
+    event still gets a batch, so a run always makes progress).
 
     An event's webhook deliveries go with it, and so do its consumers' dedupe marks
     (`ConsumedEvent`): a purged event can no longer be delivered again.
@@ -67,6 +74,8 @@ def event_purge(
                 event_delete_many(event_ids=[pk for pk, _ in batch])
             deleted.update(event_type for _, event_type in batch)
             if len(batch) < batch_size:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
                 break
     if not dry_run and deleted:
         logger.info(

@@ -14,16 +14,7 @@ from datetime import UTC, date
 from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    Model,
-    PositiveBigIntegerField,
-    Q,
-    Value,
-    When,
-)
+from django.db.models import Count, F, Model, Q
 from django.db.models.functions import Greatest, TruncDate
 from django.utils import timezone
 
@@ -141,6 +132,22 @@ def post_view_count(*, post_id: int, views: int = 1, day: date | None = None) ->
     return "database"
 
 
+def _view_counts_add(*, counts: dict[int, int]) -> None:
+    """Add views to the posts' totals in one UPDATE joined to a VALUES list (PostgreSQL
+    and SQLite), where a CASE WHEN per post cost Django milliseconds a post to build."""
+    post = Post._meta
+    quote = connection.ops.quote_name
+    table, pk, total = quote(post.db_table), quote(cast(str, post.pk.column)), quote("view_count")
+    values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(counts))
+    # Only quoted identifiers from the model's meta are formatted in; values are params.
+    sql = (
+        f"UPDATE {table} SET {total} = {total} + added.views "  # noqa: S608
+        f"FROM (VALUES {values}) AS added (post_id, views) WHERE {table}.{pk} = added.post_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [n for item in counts.items() for n in item])
+
+
 def _view_batch_apply(batch: counters.ViewBatch) -> int:
     """Apply one staged batch in one transaction, at most once; returns the views added."""
     with transaction.atomic():
@@ -158,12 +165,7 @@ def _view_batch_apply(batch: counters.ViewBatch) -> int:
         )
         for start in range(0, len(live), _CHUNK):
             chunk = live[start : start + _CHUNK]
-            added = Case(
-                *[When(pk=pk, then=Value(batch.counts[pk])) for pk in chunk],
-                default=Value(0),
-                output_field=PositiveBigIntegerField(),
-            )
-            Post.objects.filter(pk__in=chunk).update(view_count=F("view_count") + added)
+            _view_counts_add(counts={pk: batch.counts[pk] for pk in chunk})
             _daily_upsert(
                 PostDailyStats,
                 unique=("post", "date"),

@@ -4,6 +4,7 @@ The consumers' job (`analytics.consume_event`) is in analytics/consumers.py, bel
 outbox that queues it.
 """
 
+import time
 from typing import Any
 
 from celery import shared_task
@@ -12,6 +13,7 @@ from analytics.outbox import outbox_relay
 from analytics.retention import event_purge
 from analytics.services import view_counts_flush
 from tasks.base import RecordedTask
+from tasks.retention import PURGE_TIME_BUDGET
 
 
 @shared_task(base=RecordedTask, name="analytics.relay_events", max_retries=0)
@@ -30,5 +32,11 @@ def flush_view_counts() -> dict[str, Any]:
 @shared_task(base=RecordedTask, name="analytics.purge_events", soft_time_limit=150, time_limit=180)
 def purge_events() -> int:
     """Delete events past their retention (daily, on the `low` queue); idempotent, so a
-    retried or overlapping run only finds less to delete. Returns the number deleted."""
-    return sum(event_purge().values())
+    retried or overlapping run only finds less to delete. Returns the number deleted.
+
+    A run stops after PURGE_TIME_BUDGET seconds and queues the next one, which goes on."""
+    deadline = time.monotonic() + PURGE_TIME_BUDGET
+    deleted = sum(event_purge(deadline=deadline).values())
+    if deleted and time.monotonic() >= deadline:
+        purge_events.delay()
+    return deleted

@@ -23,6 +23,7 @@ so a dead worker's messages come back within minutes, not hours.
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -578,12 +579,18 @@ def jobs_resend_lost(
 
 
 # --- retention ---------------------------------------------------------------------------
-def job_purge(*, older_than: timedelta, batch_size: int = 1000) -> int:
+def job_purge(
+    *, older_than: timedelta, batch_size: int = 1000, deadline: float | None = None
+) -> int:
     """Delete the records of finished jobs created longer than `older_than` ago, in
-    batches (short transactions). Waiting and running jobs are kept, whatever their age."""
+    batches (short transactions). Waiting and running jobs are kept, whatever their age.
+    With a `deadline` (a `time.monotonic()` value) it stops between two batches once it
+    is past (after one batch at least, so a run always makes progress)."""
     cutoff = timezone.now() - older_than
     stale = JobRecord.objects.filter(status__in=FINISHED_STATUSES, created_at__lt=cutoff)
     deleted = 0
     while ids := list(stale.values_list("pk", flat=True)[:batch_size]):
         deleted += JobRecord.objects.filter(pk__in=ids).delete()[0]
+        if deadline is not None and time.monotonic() >= deadline:
+            break
     return deleted

@@ -4,16 +4,20 @@ Below the job (`analytics.reports.tasks`), which `services.report_request` queue
 job imports this module, the services import the job, and nothing imports back.
 """
 
+import tempfile
 import uuid
-from typing import Any
+from typing import IO, Any
 
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from analytics.models import Report, ReportStatus
-from analytics.reports.builders import BUILDERS, report_render
+from analytics.reports.builders import BUILDERS, report_write
 from config.events.bus import publish
+
+# A report file up to this size is written in memory, a larger one to a temporary file.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
 def report_generate(*, report_id: uuid.UUID | str) -> dict[str, Any]:
@@ -31,16 +35,18 @@ def report_generate(*, report_id: uuid.UUID | str) -> dict[str, Any]:
         return {"report": str(report.pk), "rows": report.row_count, "file": report.file.name}
     Report.objects.filter(pk=report.pk).update(status=ReportStatus.RUNNING, error="")
     table = BUILDERS[report.kind](report.start, report.end)
-    content = report_render(
-        table=table,
-        fmt=report.format,
-        meta={
-            "kind": report.kind,
-            "start": report.start,
-            "end": report.end,
-            "generated_at": timezone.now(),
-        },
-    )
+    meta = {"kind": report.kind, "start": report.start, "end": report.end}
+    meta["generated_at"] = timezone.now()
+    # Written as the rows come, to a temporary file (in memory while small), then copied to
+    # the storage: a report over a million posts is a few hundred MB.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        rows = report_write(table=table, fmt=report.format, meta=meta, target=spool)
+        spool.seek(0)
+        return _report_store(report, spool, rows=rows)
+
+
+def _report_store(report: Report, content: IO[bytes], *, rows: int) -> dict[str, Any]:
+    """Store the written file and mark the report completed, unless a concurrent run did."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.status == ReportStatus.COMPLETED:
@@ -55,9 +61,9 @@ def report_generate(*, report_id: uuid.UUID | str) -> dict[str, Any]:
         leftover = report.file.field.generate_filename(report, name)
         if report.file.storage.exists(leftover):
             report.file.storage.delete(leftover)
-        report.file.save(name, ContentFile(content), save=False)
+        report.file.save(name, File(content, name=name), save=False)
         report.status = ReportStatus.COMPLETED
-        report.row_count = len(table.rows)
+        report.row_count = rows
         report.completed_at = timezone.now()
         report.error = ""
         report.save(update_fields=["file", "status", "row_count", "completed_at", "error"])

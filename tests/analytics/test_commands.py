@@ -3,6 +3,7 @@ to a consumer (`replay_events`) and the terminal log (`events`)."""
 
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,6 +126,32 @@ def test_purge_deletes_in_batches(retention):
     deletes = [q["sql"] for q in captured if q["sql"].startswith('DELETE FROM "analytics_event"')]
     assert len(deletes) == 3  # 2 + 2 + 1
     assert Event.objects.count() == 1
+
+
+def test_a_purge_past_its_deadline_stops_between_batches(retention):
+    for n in range(5):
+        EventFactory(type="post.updated", ago=days(400 + n))
+
+    # Past already: one batch (each kind of event gets one), then it stops.
+    assert event_purge(batch_size=2, deadline=time.monotonic()) == {"post.updated": 2}
+    assert Event.objects.count() == 3
+    assert event_purge(batch_size=2) == {"post.updated": 3}
+
+
+def test_a_purge_job_out_of_time_queues_the_next_run(aged_events, monkeypatch):
+    monkeypatch.setattr("analytics.tasks.PURGE_TIME_BUDGET", 0.0)
+
+    purge_events.delay()  # eager: the run it queues runs here too
+
+    results = JobRecord.objects.filter(name="analytics.purge_events").values_list(
+        "status", "result"
+    )
+    # The second run found nothing left, so it queued no third.
+    assert sorted(results, key=lambda r: -r[1]) == [
+        (JobStatus.COMPLETED, 3),
+        (JobStatus.COMPLETED, 0),
+    ]
+    assert Event.objects.count() == 2
 
 
 def test_purge_takes_the_event_s_deliveries_and_dedupe_marks_along(retention):

@@ -177,6 +177,21 @@ def test_views_land_on_their_day(db):
     assert stored(post) == 3
 
 
+def test_a_flush_of_many_posts_adds_each_its_own_views(db, monkeypatch):
+    from analytics import services
+
+    monkeypatch.setattr(services, "_CHUNK", 2)  # three chunks of updates
+    posts = PostFactory.create_batch(5, view_count=10)
+    for n, post in enumerate(posts, 1):
+        post_view_count(post_id=post.pk, views=n)
+
+    assert view_counts_flush() == {"batches": 1, "views": 15}
+
+    assert [stored(post) for post in posts] == [11, 12, 13, 14, 15]
+    assert [daily_views(post) for post in posts] == [1, 2, 3, 4, 5]
+    assert site_views() == 15
+
+
 def test_a_post_deleted_before_the_flush_is_skipped(db):
     kept, gone = PostFactory(), PostFactory()
     post_view_count(post_id=kept.pk, views=2)

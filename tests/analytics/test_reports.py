@@ -7,12 +7,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from analytics.models import Event, Report, ReportStatus
+from analytics.reports import builders
 from analytics.reports.builders import content_table, engagement_table, users_table
+from analytics.reports.generation import report_generate
 from tasks.models import JobRecord, JobStatus
 from tests.factories import (
+    AuthorFactory,
     CommentFactory,
+    DraftPostFactory,
     PostDailyStatsFactory,
     PostFactory,
     ReaderFactory,
@@ -208,17 +214,18 @@ def test_the_users_report_has_no_email_addresses():
     type(user).objects.filter(pk=user.pk).update(date_joined=at(5))
 
     table = users_table(date(2026, 1, 1), date(2026, 1, 31))
+    rows = list(table.rows)
 
     assert "email" not in table.columns
-    assert [row[0] for row in table.rows] == [user.username]
-    assert "ann@example.com" not in repr(table.rows)
+    assert [row[0] for row in rows] == [user.username]
+    assert "ann@example.com" not in repr(rows)
 
 
 def test_range_ends_are_included(january):
     assert [row[1] for row in content_table(date(2026, 1, 10), date(2026, 1, 10)).rows] == [
         "in-range"
     ]
-    assert content_table(date(2026, 1, 11), date(2026, 1, 31)).rows == []
+    assert list(content_table(date(2026, 1, 11), date(2026, 1, 31)).rows) == []
     assert len(engagement_table(date(2026, 1, 30), date(2026, 2, 2)).rows) == 4
 
 
@@ -248,3 +255,105 @@ def test_run_report_usage_errors_exit_2():
             "run_report", "--kind", "content", "--start", "2026-02-01", "--end", "2026-01-01"
         )
     assert caught.value.returncode == 2
+
+
+# --- at scale: streamed, a query per report -------------------------------------------
+
+
+@pytest.fixture
+def a_week_of_posts():
+    """Seven posts, one a day from 1 January, each with views and comments on its day and
+    the next, plus what a report must not count (another day, a pending comment)."""
+    posts = []
+    for day in range(1, 8):
+        post = PostFactory(slug=f"day-{day}", published_at=at(day))
+        PostDailyStatsFactory(post=post, date=date(2026, 1, day), views=day)
+        PostDailyStatsFactory(post=post, date=date(2026, 1, day + 1), views=100)
+        for created, status in ((at(day), "approved"), (at(day + 1), "approved")):
+            comment = CommentFactory(post=post, status=status)
+            type(comment).objects.filter(pk=comment.pk).update(created_at=created)
+        CommentFactory(post=post, status="pending")
+        posts.append(post)
+    return posts
+
+
+def test_a_content_report_streams_its_rows_in_chunks(a_week_of_posts, monkeypatch):
+    # Fewer rows per fetch than rows: the cursor is read in several round trips.
+    monkeypatch.setattr(builders, "ROWS_PER_FETCH", 2)
+
+    rows = list(content_table(date(2026, 1, 2), date(2026, 1, 6)).rows)
+
+    assert [row[1] for row in rows] == ["day-2", "day-3", "day-4", "day-5", "day-6"]
+    by_slug = {row[1]: row for row in rows}
+    # views_in_range, comments_in_range: the day after day-6 is outside the range.
+    assert by_slug["day-3"][7:9] == [3 + 100, 2]
+    assert by_slug["day-6"][7:9] == [6, 1]
+    assert by_slug["day-2"][5] == "2026-01-02T12:00:00+00:00"
+
+
+def test_a_content_report_reads_neither_bodies_nor_search_vectors(a_week_of_posts):
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(content_table(date(2026, 1, 1), date(2026, 1, 31)).rows)
+
+    assert len(rows) == 7
+    # One query (declared as a server-side cursor), whatever the number of posts.
+    selects = [q["sql"] for q in queries.captured_queries if "blog_post" in q["sql"]]
+    assert len(selects) == 1
+    assert '"blog_post"."body"' not in selects[0]
+    assert '"blog_post"."body_html"' not in selects[0]
+    assert "search_vector" not in selects[0]
+
+
+def test_the_users_report_counts_posts_and_comments_apart():
+    author = AuthorFactory(username="prolific")
+    type(author).objects.filter(pk=author.pk).update(date_joined=at(3))
+    others = PostFactory.create_batch(3, author=author)
+    DraftPostFactory(author=author)
+    for post in others[:2]:
+        CommentFactory(post=post, author=author)
+    CommentFactory(post=others[0], author=author, status="pending")
+
+    rows = list(users_table(date(2026, 1, 1), date(2026, 1, 31)).rows)
+
+    assert [(row[0], row[-2], row[-1]) for row in rows] == [("prolific", 3, 2)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_long_report_is_written_whole(editor, a_week_of_posts, monkeypatch, fmt):
+    monkeypatch.setattr(builders, "ROWS_PER_FETCH", 3)
+    # A file larger than this goes through a temporary file on disk.
+    monkeypatch.setattr("analytics.reports.generation.SPOOL_IN_MEMORY", 100)
+    report = ReportFactory(
+        kind="content", format=fmt, start=date(2026, 1, 1), end=date(2026, 1, 31)
+    )
+
+    summary = report_generate(report_id=report.pk)
+
+    report.refresh_from_db()
+    assert summary["rows"] == report.row_count == 7
+    with report.file.open("rb") as stored:
+        content = stored.read().decode()
+    if fmt == "csv":
+        slugs = [row["slug"] for row in csv.DictReader(io.StringIO(content))]
+    else:
+        document = json.loads(content)
+        assert (document["kind"], document["start"], document["end"]) == (
+            "content", "2026-01-01", "2026-01-31",
+        )  # fmt: skip
+        assert document["columns"][:2] == ["id", "slug"]
+        slugs = [row["slug"] for row in document["rows"]]
+    assert slugs == [f"day-{day}" for day in range(1, 8)]
+
+
+def test_an_empty_json_report_is_valid_json(editor):
+    report = ReportFactory(
+        kind="content", format="json", start=date(2026, 1, 1), end=date(2026, 1, 2)
+    )
+
+    report_generate(report_id=report.pk)
+
+    report.refresh_from_db()
+    with report.file.open("rb") as stored:
+        document = json.loads(stored.read())
+    assert document["rows"] == []
+    assert report.row_count == 0

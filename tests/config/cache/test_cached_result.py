@@ -123,6 +123,27 @@ def test_invalidation_bumps_the_generation_and_deletes_nothing():
     assert cache_stats()["namespaces"]["tags"]["hits"] == 1
 
 
+def test_many_namespaces_are_invalidated_in_pipelines(monkeypatch):
+    from config.cache import invalidation as cache_invalidation
+
+    # Three round trips for five namespaces: a batch boundary falls between them.
+    monkeypatch.setattr(cache_invalidation, "PIPELINE_SIZE", 2)
+    source = CountingSource()
+    post = cached_result("post:1")(source)
+    post(1)
+    used = ["post:1", "post:2", "post:3", "posts"]
+    before = {namespace: namespace_generation(namespace) for namespace in used}
+
+    assert invalidate(*used, "never-used-either") == [*used, "never-used-either"]
+
+    assert {namespace: namespace_generation(namespace) for namespace in used} == {
+        namespace: generation + 1 for namespace, generation in before.items()
+    }
+    assert namespace_generation("never-used-either") > 10**15  # from the clock, as one by one
+    post(1)
+    assert source.calls == 2
+
+
 def test_a_new_generation_starts_from_the_clock_not_from_one():
     # If Redis evicts a generation, the next one cannot collide with an older one.
     assert namespace_generation("fresh-namespace") > 10**15

@@ -35,3 +35,17 @@ def test_a_job_makes_its_missed_invalidations_when_it_ends():
     task_postrun.send(sender=None, task_id="x", task=None, args=(), kwargs={}, retval=None)
     assert namespace_generation("posts") != before
     assert cache_invalidation._missed_invalidations == set()
+
+
+def test_many_invalidations_missed_during_an_outage_are_all_made_later():
+    namespaces = [f"post:{n}" for n in range(5)]
+    before = {namespace: namespace_generation(namespace) for namespace in namespaces}
+    with override_settings(CACHES=DEAD_REDIS_CACHES):
+        assert invalidate(*namespaces) == []
+    assert cache_invalidation._missed_invalidations == set(namespaces)
+    redis_circuit.close()
+
+    cache_invalidation.retry_missed_invalidations()
+
+    assert all(namespace_generation(ns) == before[ns] + 1 for ns in namespaces)
+    assert cache_invalidation._missed_invalidations == set()
