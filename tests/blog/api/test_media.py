@@ -3,9 +3,11 @@ behind by a refusal, no metadata kept), who may do what, the list, alt text and 
 delete (409 in use)."""
 
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 from PIL import ExifTags, Image
 
 from blog.models import RENDITION_WIDTHS, Media, MediaStatus
@@ -117,6 +119,14 @@ def test_a_jpeg_with_gps_tags_is_stored_and_rendered_without_them(author_client)
     for name in names:
         with default_storage.open(name) as stored:
             assert_bare(stored.read())
+    # And what a reader's browser gets, at every URL the API gives, carries none either.
+    data = author_client.get(detail(media)).json()
+    urls = [data["url"], *(r["url"] for r in data["renditions"].values())]
+    assert len(urls) == 4
+    for url in urls:
+        served = Client().get(urlsplit(url).path)
+        assert served.status_code == 200, url
+        assert_bare(b"".join(served.streaming_content))
 
 
 @pytest.mark.parametrize(
