@@ -55,6 +55,8 @@ def processes(transactional_db):
     yield started
     for process in reversed(started):
         process.stop()
+        # Shown when the drill failed (pytest's captured output): what each process said.
+        print(f"--- {process.name} log ({process.log_path}):\n{process.log_tail(6000)}")
 
 
 @pytest.fixture(autouse=True)
@@ -168,12 +170,12 @@ def test_six_reports_killed_with_their_worker_complete_once_on_a_new_one(
 
     # Their messages were never acknowledged: the new worker gets them back after the
     # visibility timeout (5 s here), restored within a second.
-    wait_for(
-        lambda: records.filter(status__in=FINISHED).count() == 6,
-        timeout=45,
-        what="the six reports' jobs to finish",
-        interval=0.2,
-    )
+    def all_finished() -> bool:
+        # And their runs noted their ends (after the record: task_postrun comes last).
+        finished = records.filter(status__in=FINISHED).count() == 6
+        return finished and all(notes.llen(f"{prefix}{i}:ends") for i in job_ids)
+
+    wait_for(all_finished, timeout=45, what="the six reports' jobs to finish", interval=0.2)
     # The issue's bound is 5 minutes (production's visibility timeout of 4); here the
     # visibility timeout, a worker's start and the runs.
     recovered_in = time.monotonic() - killed
