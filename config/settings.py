@@ -370,6 +370,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How often a worker looks for such messages (kombu's defaults amount to ~100 s).
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": 1,
+    # The lock a worker holds while it restores such messages expires after this long
+    # (kombu: 300 s): a worker killed while holding it delays every restore by at most a
+    # minute, so a dead worker's jobs still run again within five.
+    "unacked_mutex_expire": 60,
     # Deployments (or test runs) sharing one Redis db keep their queues apart.
     "global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", ""),
 }
