@@ -12,6 +12,7 @@ API, the admin, static and media files keep their own 404s.
 """
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -31,8 +32,14 @@ class _Redirect(HttpResponse):
         self["Location"] = location
 
 
+def _url_path(setting: str | None) -> str:
+    """The path of STATIC_URL or MEDIA_URL (`static/`, `/media/`, or a CDN's URL)."""
+    path = urlsplit(setting or "").path
+    return "/" + path.lstrip("/") if path.strip("/") else ""
+
+
 def _skipped(path: str) -> bool:
-    prefixes = (*_SKIPPED_PREFIXES, settings.STATIC_URL or "/static/", settings.MEDIA_URL or "")
+    prefixes = (*_SKIPPED_PREFIXES, _url_path(settings.STATIC_URL), _url_path(settings.MEDIA_URL))
     return any(prefix and path.startswith(prefix) for prefix in prefixes)
 
 

@@ -1,8 +1,10 @@
 """Writes on redirects: creating and deleting them (with their events), counting a hit,
 and flushing the hits counted in Redis to the database."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from typing import cast
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from accounts.models import User
 from blog import redirect_hits
@@ -106,10 +108,22 @@ def redirect_hits_flush() -> int:
     HitCounterUnavailable when Redis is away (its hits wait there)."""
     counts = redirect_hits.redirect_hits_stage()
     if counts:
-        with transaction.atomic():
-            Redirect.objects.filter(pk__in=counts).update(
-                hits=F("hits")
-                + Case(*(When(pk=pk, then=Value(n)) for pk, n in counts.items()), default=0)
-            )
+        _hits_add(counts=counts)
     redirect_hits.redirect_hits_drop()
     return sum(counts.values())
+
+
+def _hits_add(*, counts: dict[int, int]) -> None:
+    """Add hits in one UPDATE joined to a VALUES list (PostgreSQL and SQLite), as the
+    view flush does: a CASE WHEN per redirect took 4.5 s for 10,000 of them."""
+    meta = Redirect._meta
+    quote = connection.ops.quote_name
+    table, pk, hits = quote(meta.db_table), quote(cast(str, meta.pk.column)), quote("hits")
+    values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(counts))
+    # Only quoted identifiers from the model's meta are formatted in; values are params.
+    sql = (
+        f"UPDATE {table} SET {hits} = {hits} + added.n "  # noqa: S608
+        f"FROM (VALUES {values}) AS added (redirect_id, n) WHERE {table}.{pk} = added.redirect_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [n for item in counts.items() for n in item])

@@ -70,17 +70,21 @@ def test_a_percent_encoded_old_path_matches_the_request_either_way():
 
 
 @serving
-def test_a_live_page_wins_and_other_methods_and_the_api_keep_their_404():
+def test_a_live_page_wins_and_other_methods_the_api_and_files_keep_their_404():
     post = PostFactory(slug="live")
     draft = DraftPostFactory(slug="not-yet")
     redirect_create(old_path=f"/posts/{post.slug}/", target="/elsewhere/")
     redirect_create(old_path=f"/posts/{draft.slug}/", target="/elsewhere/")
     redirect_create(old_path="/api/v1/old/", target="/elsewhere/")
     redirect_create(old_path="/form/", target="/elsewhere/")
+    redirect_create(old_path="/static/gone.css", target="/elsewhere/")
+    redirect_create(old_path="/media/gone.png", target="/elsewhere/")
 
     assert get(f"/posts/{post.slug}/").status_code == 200
     assert get(f"/posts/{draft.slug}/").status_code == 301  # a view's Http404 falls back too
     assert get("/api/v1/old/").status_code == 404
+    assert get("/static/gone.css").status_code == 404
+    assert get("/media/gone.png").status_code == 404
     assert Client().post("/form/").status_code != 301
 
 
