@@ -87,6 +87,31 @@ def redirect_create(
 
 
 @transaction.atomic
+def redirect_ensure(
+    *,
+    old_path: str,
+    target: str,
+    status_code: int = RedirectStatus.MOVED_PERMANENTLY,
+    actor: User | None = None,
+) -> tuple[Redirect, bool]:
+    """For imports, which run again without changing anything: (the redirect, created).
+    An old path already redirected keeps its redirect, whatever its target (an editor
+    may have changed it); anything else is `redirect_create`, with its refusals."""
+    try:
+        key = redirect_old_path_normalize(old_path)
+    except ValueError as exc:
+        raise _invalid("old_path", str(exc)) from exc
+    existing = redirect_get_by_old_path(old_path=key)
+    if existing is not None:
+        return existing, False
+    # The path as given: normalising twice would decode a `%25` twice.
+    created = redirect_create(
+        old_path=old_path, target=target, status_code=status_code, actor=actor
+    )
+    return created, True
+
+
+@transaction.atomic
 def redirect_delete(*, redirect: Redirect, actor: User | None = None) -> None:
     redirect_id, old_path = redirect.pk, redirect.old_path
     redirect.delete()

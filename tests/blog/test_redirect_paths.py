@@ -120,3 +120,9 @@ def test_the_query_string_is_added_to_the_target_and_cannot_break_out_of_the_que
     # Raw characters a client sent un-encoded are encoded, never a header break or a host.
     location = redirect_location("/new/", "a=1\r\nX: y&b=//evil.com")
     assert location == "/new/?a=1%0D%0AX:%20y&b=//evil.com"
+
+
+def test_a_path_is_decoded_once_like_the_request_s():
+    # `%25` is a literal `%`: decoding twice would turn `/100%2541` into `/100a`.
+    assert redirect_old_path_normalize("/100%2541/") == "/100%41"
+    assert redirect_path_key("/100%41/") == "/100%41"

@@ -9,7 +9,12 @@ from django.test.utils import CaptureQueriesContext
 
 from blog import redirect_hits
 from blog.models import Redirect
-from blog.services.redirects import redirect_create, redirect_delete, redirect_hits_flush
+from blog.services.redirects import (
+    redirect_create,
+    redirect_delete,
+    redirect_ensure,
+    redirect_hits_flush,
+)
 from blog.tasks import flush_redirect_hits
 from config.errors import InvalidInput
 from tests.factories import DraftPostFactory, PostFactory
@@ -67,6 +72,9 @@ def test_a_percent_encoded_old_path_matches_the_request_either_way():
     redirect_create(old_path="/%CE%B5%CE%BB%CE%BB%CE%B7%CE%BD%CE%B9%CE%BA%CE%AC/", target="/gr/")
     assert get("/%CE%B5%CE%BB%CE%BB%CE%B7%CE%BD%CE%B9%CE%BA%CE%AC/")["Location"] == "/gr/"
     assert get("/%CE%95%CE%BB%CE%BB%CE%B7%CE%BD%CE%B9%CE%BA%CE%AC")["Location"] == "/gr/"
+    redirect_create(old_path="/100%2541/", target="/sale/")  # a literal %
+    assert get("/100%2541/")["Location"] == "/sale/"
+    assert get("/100a/").status_code == 404
 
 
 @serving
@@ -220,3 +228,15 @@ def test_creating_and_deleting_publish_their_events(events, editor):
         actor=editor,
         data={"old_path": "/old"},
     )
+
+
+def test_an_import_run_again_creates_nothing(events):
+    first, created = redirect_ensure(old_path="/2019/05/Hello/", target="/posts/hello/")
+    assert created
+    again, created_again = redirect_ensure(old_path="/2019/05/hello", target="/posts/other/")
+    assert (again.pk, again.target, created_again) == (first.pk, "/posts/hello/", False)
+    assert events.types() == ["redirect.created"]
+    literal, _ = redirect_ensure(old_path="/100%2541/", target="/sale/")
+    assert literal.old_path == "/100%41"
+    with pytest.raises(InvalidInput):
+        redirect_ensure(old_path="/x/", target="https://evil.com/")
