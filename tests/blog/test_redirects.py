@@ -3,6 +3,7 @@ hits counted in Redis and flushed, through a Redis outage from the database, nev
 another host; and the services' rules (loops, duplicates, events)."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +18,7 @@ from blog.services.redirects import (
 )
 from blog.tasks import flush_redirect_hits
 from config.errors import InvalidInput
+from tasks.models import JobRecord, JobStatus
 from tests.factories import DraftPostFactory, PostFactory
 from tests.helpers import assert_event, only
 
@@ -140,7 +142,16 @@ def test_hits_are_counted_in_redis_and_flushed_by_the_job():
 
     assert (stored_hits(first), stored_hits(second)) == (0, 0)
     assert redirect_hits.redirect_hits_pending() == {first.pk: 3, second.pk: 1}
-    assert flush_redirect_hits.delay().get() == 4
+    result = flush_redirect_hits.delay()
+    assert result.get() == 4
+    record = JobRecord.objects.get(pk=result.id)
+    assert record.status == JobStatus.COMPLETED and record.queue == "low"
+    # Run by the beat every minute, on the low queue.
+    schedule = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == flush_redirect_hits.name
+    ]
+    assert schedule and schedule[0]["schedule"] <= 60
+    assert settings.CELERY_TASK_ROUTES[flush_redirect_hits.name] == {"queue": "low"}
     assert (stored_hits(first), stored_hits(second)) == (3, 1)
     assert redirect_hits.redirect_hits_pending() == {}
 
