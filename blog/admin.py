@@ -16,7 +16,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.requests import request_user
-from blog.models import Category, Comment, CommentStatus, Media, MediaStatus, Post, Revision, Tag
+from blog.models import (
+    Category,
+    Comment,
+    CommentStatus,
+    Media,
+    MediaStatus,
+    Post,
+    Redirect,
+    Revision,
+    Tag,
+)
 from blog.selectors import comments as comment_selectors
 from blog.selectors import media as media_selectors
 from blog.selectors import posts as post_selectors
@@ -24,9 +34,10 @@ from blog.selectors import taxonomy as taxonomy_selectors
 from blog.services import comments as comment_services
 from blog.services import media as media_services
 from blog.services import posts as post_services
+from blog.services import redirects as redirect_services
 from blog.services import taxonomy as taxonomy_services
 from config.admin import RoleAdminMixin
-from config.errors import DomainError
+from config.errors import DomainError, InvalidInput
 
 
 class RevisionInline(RoleAdminMixin, admin.TabularInline):
@@ -548,3 +559,61 @@ class MediaAdmin(MediaRoleAdminMixin, admin.ModelAdmin):
         if getattr(request, "_media_not_deleted", False):
             return HttpResponseRedirect(reverse("admin:blog_media_change", args=[obj_id]))
         return super().response_delete(request, obj_display, obj_id)
+
+
+class RedirectAdminForm(forms.ModelForm):
+    class Meta:
+        model = Redirect
+        fields = ["old_path", "target", "status_code"]
+
+    def clean(self) -> dict[str, Any]:
+        # The services' checks, shown on their fields rather than as an error page.
+        data = super().clean() or {}
+        if {"old_path", "target", "status_code"} <= data.keys():
+            try:
+                redirect_services.redirect_validate(
+                    old_path=data["old_path"],
+                    target=data["target"],
+                    status_code=int(data["status_code"]),
+                )
+            except InvalidInput as exc:
+                for field, messages_ in (exc.fields or {"__all__": [exc.message]}).items():
+                    for message in messages_:
+                        self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+@admin.register(Redirect)
+class RedirectAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """Added and deleted through the services (events, cache invalidation); a redirect
+    is not edited: delete it and add the right one."""
+
+    form = RedirectAdminForm
+    list_display = ["old_path", "target", "status_code", "hits", "created_at"]
+    list_filter = ["status_code"]
+    search_fields = ["old_path", "target"]
+    readonly_fields = ["hits", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: Redirect, form: forms.Form, change: bool
+    ) -> None:
+        try:
+            saved = redirect_services.redirect_create(
+                old_path=form.cleaned_data["old_path"],
+                target=form.cleaned_data["target"],
+                status_code=int(form.cleaned_data["status_code"]),
+                actor=request_user(request),
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Redirect) -> None:
+        redirect_services.redirect_delete(redirect=obj, actor=request_user(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Redirect]) -> None:
+        for redirect in queryset:
+            self.delete_model(request, redirect)

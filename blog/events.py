@@ -29,6 +29,8 @@ EVENT_TYPES = {
     # Its renditions made (`status` ready) or given up on (`failed`).
     "media.processed": EventType("media", ("media_id", "status")),
     "media.deleted": EventType("media", ("media_id",)),
+    "redirect.created": EventType("redirect", ("old_path", "target", "status_code")),
+    "redirect.deleted": EventType("redirect", ("old_path",)),
 }
 
 # Published with `store=False`: one row per view would swamp the store; views feed the

@@ -203,3 +203,31 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.post_id}"
+
+
+class RedirectStatus(models.IntegerChoices):
+    MOVED_PERMANENTLY = 301, "301 Moved Permanently"
+    FOUND = 302, "302 Found"
+    TEMPORARY_REDIRECT = 307, "307 Temporary Redirect"
+    PERMANENT_REDIRECT = 308, "308 Permanent Redirect"
+
+
+class Redirect(models.Model):
+    """An old path of the site that answers with a redirect instead of a 404 (imported
+    permalinks, moved pages). `old_path` is stored normalised (`blog.redirect_paths`);
+    `target` is a path of this site or an absolute URL of it, never another host.
+    `hits` lags: hits are counted in Redis and flushed every minute."""
+
+    old_path = models.CharField(max_length=2000, unique=True)
+    target = models.CharField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField(
+        choices=RedirectStatus.choices, default=RedirectStatus.MOVED_PERMANENTLY
+    )
+    hits = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_path"]
+
+    def __str__(self) -> str:
+        return f"{self.old_path} → {self.target}"

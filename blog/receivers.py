@@ -37,6 +37,7 @@ def cache_namespaces_for_event(event: DomainEvent) -> list[str]:
       post that has the media as its featured image (one query finds them), none when
       no post has; the posts that show it in their body are rendered again by a job
       (`rerender_posts_for_media`), which invalidates them after its commit;
+    - `redirect.*`: `redirects` (the 404 fallback's cached lookups, misses included);
     - `post.viewed`, `user.logged_in`, `user.login_failed` and the other types: none (view
       counts are invalidated by their flush; a login changes no public field).
     """
@@ -48,6 +49,8 @@ def cache_namespaces_for_event(event: DomainEvent) -> list[str]:
         return ["posts", f"post:{event.aggregate_id}", "categories", "tags"]
     if family == "comment":
         return [f"post:{data['post_id']}", "posts"] if data.get("post_id") else ["posts"]
+    if family == "redirect":
+        return ["redirects"]
     if family == "category":
         return ["categories", "posts", "taxonomy"]
     if family == "tag":

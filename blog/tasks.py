@@ -7,6 +7,7 @@ from celery.signals import worker_ready
 
 from blog.services.post_media import posts_rerender_for_media as _posts_rerender_for_media
 from blog.services.posts import post_publish_due
+from blog.services.redirects import redirect_hits_flush
 from blog.services.renditions import media_renditions_fail, media_renditions_make
 from tasks.base import RecordedTask
 
@@ -15,6 +16,13 @@ from tasks.base import RecordedTask
 def publish_due_posts() -> int:
     """Publish scheduled posts whose time has come (run every 30 s by the beat)."""
     return len(post_publish_due())
+
+
+@shared_task(base=RecordedTask, name="blog.flush_redirect_hits", max_retries=0)
+def flush_redirect_hits() -> int:
+    """Add the redirects' hits counted in Redis to the database (every minute, by the
+    beat; with Redis away it fails and the hits wait there for the next run)."""
+    return redirect_hits_flush()
 
 
 @shared_task(base=RecordedTask, name="blog.posts_rerender_for_media")

@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: it turns a 404 into a redirect (blog.middleware) before the middleware
+    # above see the response, as django.contrib.redirects' fallback does.
+    "blog.middleware.RedirectFallbackMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -12,6 +12,8 @@ from blog.models import (
     MediaStatus,
     Post,
     PostStatus,
+    Redirect,
+    RedirectStatus,
     Revision,
     Tag,
 )
@@ -224,3 +226,23 @@ class TagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["slug", "name", "post_count"]
+
+
+class RedirectSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Redirect
+        fields = ["id", "old_path", "target", "status_code", "hits", "created_at"]
+        read_only_fields = fields
+
+
+class RedirectWriteSerializer(StrictSerializer):
+    """A new redirect; the services normalise the old path and check the target."""
+
+    # Plain strings: the services say what is wrong with a path or a target.
+    old_path = serializers.CharField(max_length=2000, help_text="A path of this site: /old/.")
+    target = serializers.CharField(
+        max_length=2000, help_text="A path of this site (/new/) or an absolute URL of it."
+    )
+    status_code = serializers.ChoiceField(
+        choices=RedirectStatus.values, required=False, default=RedirectStatus.MOVED_PERMANENTLY
+    )

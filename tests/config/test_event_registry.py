@@ -25,6 +25,7 @@ def test_every_app_s_declared_types_are_registered_in_order():
         "comment",
         "media",
         "post",
+        "redirect",
         "report",
         "tag",
         "user",
