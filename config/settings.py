@@ -229,6 +229,11 @@ MEDIA_SERVE = env_bool("MEDIA_SERVE", True)
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
 # The site's name, in the admin's header and title (config/urls.py).
 SITE_NAME = env("SITE_NAME", "Blog")
+# The page a password-reset or invitation e-mail links to, with `?uid=...&token=...`: the
+# server's own form by default (accounts/views.py), a frontend's page otherwise.
+PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", f"{SITE_URL}/account/reset/")
+# A reset link works for an hour (and once: the token changes with the password).
+PASSWORD_RESET_TIMEOUT = 3600
 
 FEED_SIZE = env_int("FEED_SIZE", 20)
 
@@ -240,7 +245,7 @@ API_UPLOAD_LIMITS = {"/api/v1/media/": MEDIA_MAX_UPLOAD_BYTES}
 
 THROTTLE_RATES = env_rates(
     "THROTTLE_RATES",
-    "anon=120/min,user=600/min,login=10/min,register=20/hour,comment=30/min",
+    "anon=120/min,user=600/min,login=10/min,register=20/hour,comment=30/min,password_reset=10/hour",
 )
 
 REST_FRAMEWORK = {
