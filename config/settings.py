@@ -322,7 +322,8 @@ SEARCH_CONFIG = env("SEARCH_CONFIG", "english")
 # types kept for another time (`type=days,...`; the variable overrides these per type).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 365)
 EVENT_RETENTION_DAYS_BY_TYPE = env_int_map(
-    "EVENT_RETENTION_DAYS_BY_TYPE", "user.logged_in=90,user.login_failed=90"
+    "EVENT_RETENTION_DAYS_BY_TYPE",
+    "user.logged_in=90,user.login_failed=90,user.password_reset_requested=90",
 )
 
 # Webhooks: loopback, private, link-local and reserved targets are refused unless this is on

@@ -58,6 +58,12 @@ class PasswordResetSerializer(StrictSerializer):
     email = serializers.EmailField(max_length=254)
 
 
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    """The answer to a reset request: the same whatever the address."""
+
+    detail = serializers.CharField()
+
+
 class PasswordResetConfirmSerializer(StrictSerializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)

@@ -15,6 +15,7 @@ from accounts.api.serializers import (
     AdminUserSerializer,
     AdminUserUpdateSerializer,
     PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
     ProfileUpdateSerializer,
@@ -119,6 +120,12 @@ class PasswordChangeView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# The one answer to every reset request, known address or not.
+RESET_ACCEPTED = {
+    "detail": "If an account has this address, a link to choose a new password is on its way."
+}
+
+
 class PasswordResetView(GenericAPIView):
     """202 whatever the address: the answer never says whether it has an account."""
 
@@ -129,12 +136,14 @@ class PasswordResetView(GenericAPIView):
     def get_throttles(self) -> list[BaseThrottle]:
         return throttles_with_scope()
 
-    @extend_schema(request=PasswordResetSerializer, responses={202: None})
+    @extend_schema(
+        request=PasswordResetSerializer, responses={202: PasswordResetAcceptedSerializer}
+    )
     def post(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_reset_request(email=serializer.validated_data["email"])
-        return Response(status=status.HTTP_202_ACCEPTED)
+        return Response(RESET_ACCEPTED, status=status.HTTP_202_ACCEPTED)
 
 
 class PasswordResetConfirmView(GenericAPIView):
