@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import lockout
 from accounts.models import Role, User
+from accounts.selectors import user_may_reset_password
 from accounts.tokens import password_reset_tokens, uid_decode
 from config.errors import InvalidInput, TooManyRequests
 from config.events.bus import publish
@@ -189,12 +190,6 @@ def user_create_superuser(
     return User.objects.create_superuser(username, email, password, display_name=display_name)
 
 
-def user_may_reset_password(user: User) -> bool:
-    """Whether a reset link may be sent to (and used by) this account: an active one, or
-    an inactive one an admin invited (`user_invite`)."""
-    return bool(user.email) and (user.is_active or user.is_invited)
-
-
 @transaction.atomic
 def password_reset_request(*, email: str) -> None:
     """Someone asks for a reset link for `email`. Known or not, the same work is done (one
@@ -243,7 +238,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
 def user_invite(*, user: User, actor: User | None = None) -> User:
     """Invite an inactive account (an imported author) to claim itself: it is sent a
     reset link (`invitation`), and becomes active when it sets its password. Inviting
-    again sends a new link."""
+    again sends a new link (and voids the older ones: `invited_at` is part of the token)."""
     if user.is_active:
         raise InvalidInput(f"{user.username} is already active.")
     if not user.email:

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.utils.text import Truncator
 
 from accounts.models import Notification, User
-from accounts.services import user_may_reset_password
+from accounts.selectors import user_may_reset_password
 from accounts.tokens import password_reset_link
 from analytics.consumers import consumer
 from analytics.models import Event
