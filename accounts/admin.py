@@ -18,18 +18,21 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
     """Users for admins; role and activation go through the account services."""
 
     admin_role_required = True
-    list_display = ["username", "email", "display_name", "role", "is_active", "date_joined"]
+    list_display = [
+        "username", "email", "display_name", "role", "is_active", "invited_at", "date_joined",
+    ]  # fmt: skip
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["username", "email", "display_name"]
-    readonly_fields = ["role", "is_staff", "last_login", "date_joined"]
+    readonly_fields = ["role", "is_staff", "invited_at", "last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Profile", {"fields": ("display_name", "email", "bio", "email_notifications")}),
-        ("Access", {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
+        ("Access", {"fields": ("role", "is_active", "invited_at", "is_staff", "is_superuser")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     actions = [
         "make_reader", "make_author", "make_editor", "make_admin", "deactivate", "activate",
+        "invite",
     ]  # fmt: skip
 
     def _set_role(self, request: HttpRequest, queryset: QuerySet[User], role: str) -> None:
@@ -60,6 +63,25 @@ class UserAdmin(RoleAdminMixin, DjangoUserAdmin):
         if left_alone:
             self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
 
-    @admin.action(description="Activate selected users")
+    @admin.action(description="Activate selected users (those without a password: invite them)")
     def activate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        services.user_set_active_many(users=queryset, is_active=True, actor=request_user(request))
+        invited = services.user_activate_many(users=queryset, actor=request_user(request))
+        if invited:
+            names = ", ".join(user.username for user in invited)
+            self.message_user(
+                request,
+                f"Invited (no password yet; their e-mailed link activates them): {names}.",
+            )
+
+    @admin.action(
+        description="Invite selected inactive users (e-mail them a link to claim the account)"
+    )
+    def invite(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        left_alone = services.user_invite_many(users=queryset, actor=request_user(request))
+        invited = queryset.count() - len(left_alone)
+        self.message_user(request, f"{invited} user(s) invited; the link activates them.")
+        if left_alone:
+            names = ", ".join(user.username for user in left_alone)
+            self.message_user(
+                request, f"Not invited (active, or no e-mail address): {names}.", messages.WARNING
+            )

@@ -15,4 +15,8 @@ EVENT_TYPES = {
     "user.role_changed": EventType("user", ("old_role", "new_role")),
     "user.deactivated": EventType("user", ()),
     "user.activated": EventType("user", ()),
+    # The aggregate is the account the address belongs to, or "unknown"; never the address.
+    "user.password_reset_requested": EventType("user", ()),
+    "user.password_reset": EventType("user", ("activated",)),
+    "user.invited": EventType("user", ()),
 }

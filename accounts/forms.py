@@ -1,8 +1,10 @@
-"""The admin's login form, behind the same protections as the API's token endpoint."""
+"""The admin's login form, behind the same protections as the API's token endpoint, and
+the server's password-reset form."""
 
 import math
 from typing import Any, cast
 
+from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -42,4 +44,30 @@ class AdminLoginForm(AdminAuthenticationForm):
             raise
         # super().clean() raised unless a user authenticated.
         services.user_record_login(user=cast(User, self.user_cache))
+        return cleaned
+
+
+class PasswordResetPageForm(forms.Form):
+    """The reset link's page (accounts/views.py): the new password, typed twice; Django's
+    validators run in the service."""
+
+    uid = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    token = forms.CharField(max_length=128, widget=forms.HiddenInput)
+    new_password = forms.CharField(
+        label="New password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label="New password again",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_password") != cleaned.get("new_password_again"):
+            self.add_error("new_password_again", "The two passwords differ.")
         return cleaned

@@ -38,6 +38,10 @@ class User(AbstractUser):
     email_notifications = models.BooleanField(
         default=True, help_text="Send e-mails about replies and comments on own posts."
     )
+    # Set when an admin invites an inactive account (an imported author, who has no
+    # usable password) to claim it: the reset link then also activates it. Cleared by any
+    # (de)activation, so a deactivated account cannot reactivate itself by a reset.
+    invited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar[BlogUserManager] = BlogUserManager()
 
@@ -69,6 +73,10 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.effective_role == Role.ADMIN
+
+    @property
+    def is_invited(self) -> bool:
+        return self.invited_at is not None and not self.is_active
 
     @property
     def public_name(self) -> str:

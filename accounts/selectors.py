@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
+from accounts.tokens import password_reset_tokens, uid_decode
 from config.api.conditional import ConditionalRead, cached_conditional_read
 
 
@@ -56,3 +57,18 @@ def user_public_profile_read(
         depends_on=("posts",),
         resolve=lambda: user_cache_namespaces(username=username),
     )
+
+
+def user_may_reset_password(user: User) -> bool:
+    """Whether a reset link may be sent to (and used by) this account: an active one, or
+    an inactive one an admin invited (`accounts.services.user_invite`)."""
+    return bool(user.email) and (user.is_active or user.is_invited)
+
+
+def password_reset_link_valid(*, uid: str, token: str) -> bool:
+    """Whether a reset link would still work (its page says so before asking a password)."""
+    pk = uid_decode(uid)
+    user = User.objects.filter(pk=pk).first() if pk is not None else None
+    if user is None or not user_may_reset_password(user):
+        return False
+    return password_reset_tokens.check_token(user, token)

@@ -13,6 +13,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import lockout
 from accounts.models import Role, User
+from accounts.selectors import user_may_reset_password
+from accounts.tokens import password_reset_tokens, uid_decode
 from config.errors import InvalidInput, TooManyRequests
 from config.events.bus import publish
 
@@ -131,7 +133,10 @@ def user_set_active(*, user: User, is_active: bool, actor: User | None = None) -
     """(De)activate an account; a deactivated user's tokens stop working at once."""
     was_active = user.is_active
     user.is_active = is_active
-    user.save(update_fields=["is_active"])
+    # Whatever the direction, a pending invitation is over: an active account needs none,
+    # and a deactivation cancels it (its link stops working, see accounts.tokens).
+    user.invited_at = None
+    user.save(update_fields=["is_active", "invited_at"])
     if not is_active:
         _blacklist_all_tokens(user)
     if was_active != is_active:
@@ -183,6 +188,92 @@ def user_create_superuser(
 ) -> User:
     """A superuser (an admin whatever its role), as `createsuperuser` makes one."""
     return User.objects.create_superuser(username, email, password, display_name=display_name)
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Someone asks for a reset link for `email`. Known or not, the same work is done (one
+    query, one event stored), so neither the answer nor its time tells whether the address
+    has an account. The `notifications` consumer sends the link (`password_reset`) to an
+    account that may reset (checked again when the e-mail is sent)."""
+    user = User.objects.filter(email__iexact=User.objects.normalize_email(email)).only("pk").first()
+    publish(
+        "user.password_reset_requested",
+        aggregate_id=user.pk if user is not None else "unknown",
+        actor=None,
+    )
+
+
+class InvalidToken(InvalidInput):
+    code = "invalid_token"
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
+    """Set a password from a reset (or invitation) link: an invited account becomes
+    active, and every refresh token of the account is revoked. A wrong, used or expired
+    link is `InvalidToken`; a weak password, `InvalidInput` on `new_password` (the link
+    still works then)."""
+    pk = uid_decode(uid)
+    # Locked: two uses of one link at once would both see the old password otherwise.
+    user = User.objects.select_for_update().filter(pk=pk).first() if pk is not None else None
+    if (
+        user is None
+        or not user_may_reset_password(user)
+        or not password_reset_tokens.check_token(user, token)
+    ):
+        raise InvalidToken("This password-reset link is invalid, used or expired.")
+    _check_password(new_password, user, "new_password")
+    invited = user.is_invited
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    _blacklist_all_tokens(user)
+    if invited:
+        user_set_active(user=user, is_active=True, actor=user)
+    publish("user.password_reset", aggregate_id=user.pk, actor=user, data={"activated": invited})
+    return user
+
+
+@transaction.atomic
+def user_invite(*, user: User, actor: User | None = None) -> User:
+    """Invite an inactive account (an imported author) to claim itself: it is sent a
+    reset link (`invitation`), and becomes active when it sets its password. Inviting
+    again sends a new link (and voids the older ones: `invited_at` is part of the token)."""
+    if user.is_active:
+        raise InvalidInput(f"{user.username} is already active.")
+    if not user.email:
+        raise InvalidInput(f"{user.username} has no e-mail address to invite.")
+    user.invited_at = timezone.now()
+    user.save(update_fields=["invited_at"])
+    publish("user.invited", aggregate_id=user.pk, actor=actor)
+    return user
+
+
+@transaction.atomic
+def user_invite_many(*, users: Iterable[User], actor: User | None = None) -> list[User]:
+    """Invite several users (the admin's action); returns those that cannot be invited
+    (active already, or without an e-mail address)."""
+    left_alone = []
+    for user in users:
+        if user.is_active or not user.email:
+            left_alone.append(user)
+            continue
+        user_invite(user=user, actor=actor)
+    return left_alone
+
+
+@transaction.atomic
+def user_activate_many(*, users: Iterable[User], actor: User | None = None) -> list[User]:
+    """The admin's "activate": an inactive account without a usable password (an imported
+    author) could not sign in anyway, so it is invited instead (`user_invite`) and becomes
+    active when it chooses its password. Returns the users invited."""
+    invited = []
+    for user in users:
+        if not user.is_active and not user.has_usable_password() and user.email:
+            invited.append(user_invite(user=user, actor=actor))
+        else:
+            user_set_active(user=user, is_active=True, actor=actor)
+    return invited
 
 
 class LoginLocked(TooManyRequests):

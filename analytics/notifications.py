@@ -8,6 +8,8 @@ The consumer `notifications` (queue `high`) reads the outbox (`analytics.consume
 | `comment.created` approved, `comment.moderated` to approved | `comment_on_post` | post author |
 | the same, when the comment is a reply | `comment_reply` | parent comment's author |
 | `comment.moderated` to rejected | `comment_rejected` | the comment's author |
+| `user.password_reset_requested` | `password_reset` | the account, if it may reset |
+| `user.invited` | `invitation` | the invited (inactive) account |
 
 Nobody is told about their own comment, and a pending comment is announced only when
 approved. Each fact is told once per recipient: a `Notification` row (unique per kind,
@@ -29,6 +31,8 @@ from django.conf import settings
 from django.utils.text import Truncator
 
 from accounts.models import Notification, User
+from accounts.selectors import user_may_reset_password
+from accounts.tokens import password_reset_link
 from analytics.consumers import consumer
 from analytics.models import Event
 from blog.models import Comment, CommentStatus
@@ -62,6 +66,19 @@ def notification_queue(
 def notify_registered(*, user_id: int, event_id: uuid.UUID | None = None) -> bool:
     return notification_queue(
         kind="welcome", recipient_id=user_id, object_id=user_id, event_id=event_id
+    )
+
+
+def notify_password_link(*, event: Event) -> bool:
+    """A reset link for a reset request, an invitation for an invitation: each request is
+    its own fact (the event is the object), and an address without an account ("unknown")
+    gets nothing. The link itself is made when the e-mail is sent, so neither the event
+    nor the job's arguments hold a token."""
+    if not event.aggregate_id.isdigit():
+        return False
+    kind = "invitation" if event.type == "user.invited" else "password_reset"
+    return notification_queue(
+        kind=kind, recipient_id=int(event.aggregate_id), object_id=str(event.pk), event_id=event.pk
     )
 
 
@@ -123,7 +140,13 @@ def notify_comment_rejected(
 
 @consumer(
     "notifications",
-    types=["user.registered", "comment.created", "comment.moderated"],
+    types=[
+        "user.registered",
+        "user.password_reset_requested",
+        "user.invited",
+        "comment.created",
+        "comment.moderated",
+    ],  # fmt: skip
     queue="high",
 )
 def send_notifications(event: Event) -> None:
@@ -131,6 +154,8 @@ def send_notifications(event: Event) -> None:
     data = event.data or {}
     if event.type == "user.registered":
         notify_registered(user_id=int(event.aggregate_id), event_id=event.pk)
+    elif event.type in ("user.password_reset_requested", "user.invited"):
+        notify_password_link(event=event)
     elif event.type == "comment.created":
         if data.get("status") == CommentStatus.APPROVED:
             notify_comment_approved(comment_id=int(event.aggregate_id), event_id=event.pk)
@@ -152,6 +177,26 @@ def send_notifications(event: Event) -> None:
 @email_template("welcome", always_send=True)
 def welcome_context(*, recipient: User) -> dict[str, Any]:
     return {}
+
+
+@email_template("password_reset", always_send=True, inactive_too=True)
+def password_reset_context(*, recipient: User) -> dict[str, Any] | None:
+    # Checked when sending: deactivated since the request, nothing is sent.
+    if not user_may_reset_password(recipient):
+        return None
+    return {"link": password_reset_link(recipient), "hours": _link_hours()}
+
+
+@email_template("invitation", always_send=True, inactive_too=True)
+def invitation_context(*, recipient: User) -> dict[str, Any] | None:
+    # An invitation cancelled (the account deactivated) or claimed meanwhile is not sent.
+    if not recipient.is_invited:
+        return None
+    return {"link": password_reset_link(recipient), "hours": _link_hours()}
+
+
+def _link_hours() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)
 
 
 def _comment_context(comment: Comment) -> dict[str, Any]:

@@ -232,6 +232,11 @@ MEDIA_SERVE = env_bool("MEDIA_SERVE", True)
 SITE_URL = env("SITE_URL", "http://localhost:8000").rstrip("/")
 # The site's name, in the admin's header and title (config/urls.py).
 SITE_NAME = env("SITE_NAME", "Blog")
+# The page a password-reset or invitation e-mail links to, with `?uid=...&token=...`: the
+# server's own form by default (accounts/views.py), a frontend's page otherwise.
+PASSWORD_RESET_URL = env("PASSWORD_RESET_URL", f"{SITE_URL}/account/reset/")
+# A reset link works for an hour (and once: the token changes with the password).
+PASSWORD_RESET_TIMEOUT = 3600
 
 FEED_SIZE = env_int("FEED_SIZE", 20)
 
@@ -243,7 +248,7 @@ API_UPLOAD_LIMITS = {"/api/v1/media/": MEDIA_MAX_UPLOAD_BYTES}
 
 THROTTLE_RATES = env_rates(
     "THROTTLE_RATES",
-    "anon=120/min,user=600/min,login=10/min,register=20/hour,comment=30/min",
+    "anon=120/min,user=600/min,login=10/min,register=20/hour,comment=30/min,password_reset=10/hour",
 )
 
 REST_FRAMEWORK = {
@@ -320,7 +325,8 @@ SEARCH_CONFIG = env("SEARCH_CONFIG", "english")
 # types kept for another time (`type=days,...`; the variable overrides these per type).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 365)
 EVENT_RETENTION_DAYS_BY_TYPE = env_int_map(
-    "EVENT_RETENTION_DAYS_BY_TYPE", "user.logged_in=90,user.login_failed=90"
+    "EVENT_RETENTION_DAYS_BY_TYPE",
+    "user.logged_in=90,user.login_failed=90,user.password_reset_requested=90",
 )
 
 # Webhooks: loopback, private, link-local and reserved targets are refused unless this is on

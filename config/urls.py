@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.views import password_reset_page
 from analytics.admin_views import analytics_dashboard
 from blog.feeds import LatestPostsAtomFeed, LatestPostsFeed
 from blog.media_files import media_urlpatterns
@@ -22,6 +23,8 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(analytics_dashboard), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
+    # The password-reset and invitation links' page (PASSWORD_RESET_URL's default).
+    path("account/reset/", password_reset_page, name="password-reset-page"),
     path("feeds/rss/", cached_page("feeds")(LatestPostsFeed()), name="feed-rss"),
     path("feeds/atom/", cached_page("feeds")(LatestPostsAtomFeed()), name="feed-atom"),
     # Outside /api/: the health answer is its own JSON, not a problem document.

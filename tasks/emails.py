@@ -34,6 +34,9 @@ class EmailTemplate:
     # Sent even to users who turned notifications off (a welcome is not a notification
     # they can opt out of: it is the answer to their own registration).
     always_send: bool = False
+    # Sent to inactive users too (an invitation goes to an account not active yet);
+    # `build_context` then decides who may have it.
+    inactive_too: bool = False
 
 
 EMAIL_TEMPLATES: dict[str, EmailTemplate] = {}
@@ -42,13 +45,13 @@ ContextBuilder = TypeVar("ContextBuilder", bound=Callable[..., dict[str, Any] | 
 
 
 def email_template(
-    name: str, *, always_send: bool = False
+    name: str, *, always_send: bool = False, inactive_too: bool = False
 ) -> Callable[[ContextBuilder], ContextBuilder]:
     """Register `build_context(recipient, **context)` for the e-mail `name`."""
 
     def register(func: ContextBuilder) -> ContextBuilder:
         EMAIL_TEMPLATES[name] = EmailTemplate(
-            name=name, build_context=func, always_send=always_send
+            name=name, build_context=func, always_send=always_send, inactive_too=inactive_too
         )
         return func
 
@@ -87,7 +90,7 @@ def email_send(*, template: str, user_id: int, context: dict[str, Any] | None = 
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         return "skipped: no such user"
-    if not user.is_active:
+    if not user.is_active and not spec.inactive_too:
         return "skipped: inactive user"
     if not user.email:
         return "skipped: no address"

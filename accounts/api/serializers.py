@@ -54,6 +54,22 @@ class PasswordChangeSerializer(StrictSerializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
+class PasswordResetSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    """The answer to a reset request: the same whatever the address."""
+
+    detail = serializers.CharField()
+
+
+class PasswordResetConfirmSerializer(StrictSerializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
 class RefreshTokenSerializer(StrictSerializer):
     refresh = serializers.CharField()
 

@@ -15,6 +15,9 @@ from accounts.api.serializers import (
     AdminUserSerializer,
     AdminUserUpdateSerializer,
     PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     ProfileUpdateSerializer,
     PublicUserSerializer,
     RefreshTokenSerializer,
@@ -114,6 +117,49 @@ class PasswordChangeView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# The one answer to every reset request, known address or not.
+RESET_ACCEPTED = {
+    "detail": "If an account has this address, a link to choose a new password is on its way."
+}
+
+
+class PasswordResetView(GenericAPIView):
+    """202 whatever the address: the answer never says whether it has an account."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PasswordResetSerializer
+    throttle_scope = "password_reset"
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return throttles_with_scope()
+
+    @extend_schema(
+        request=PasswordResetSerializer, responses={202: PasswordResetAcceptedSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_request(email=serializer.validated_data["email"])
+        return Response(RESET_ACCEPTED, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(GenericAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = PasswordResetConfirmSerializer
+    # The same scope: guessing tokens is as throttled as asking for them.
+    throttle_scope = "password_reset"
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return throttles_with_scope()
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_confirm(**serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

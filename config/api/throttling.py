@@ -81,6 +81,13 @@ class LoginRateThrottle(AnonRateThrottle, SharedRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+class PasswordResetRateThrottle(LoginRateThrottle):
+    """The `password_reset` scope for the server's reset page (accounts/views.py), with
+    the key the API's reset endpoints get: one budget per address for both."""
+
+    scope = "password_reset"
+
+
 def throttles_with_scope() -> list[BaseThrottle]:
     """The default throttles and the view's `throttle_scope`."""
     # DRF imports the dotted paths of this setting; the stub types them as the strings.

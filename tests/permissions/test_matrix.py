@@ -29,6 +29,7 @@ import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
+from accounts.tokens import password_reset_tokens, uid_encode
 from blog.models import Post
 from tests import factories
 from tests.helpers import assert_problem, client_for
@@ -63,6 +64,16 @@ def _password_change(w, user):
     return {"old_password": factories.PASSWORD, "new_password": NEW_PASSWORD}
 
 
+def _reset_link(w, user):
+    # Fresh from the database: the token covers the last sign-in.
+    target = User.objects.get(pk=(user or w.users["reader"]).pk)
+    return {
+        "uid": uid_encode(target),
+        "token": password_reset_tokens.make_token(target),
+        "new_password": NEW_PASSWORD,
+    }
+
+
 def _registration(w, user):
     return {
         "username": "newcomer",
@@ -87,6 +98,8 @@ AUTH_AND_USERS = [
     ("POST", "/auth/token/", _credentials,                     (200, 200, 200, 200, 200, 200)),
     ("POST", "/auth/token/refresh/", _refresh,                 (200, 200, 200, 200, 200, 200)),
     ("POST", "/auth/logout/", _refresh,                        (401, 204, 204, 204, 204, 204)),
+    ("POST", "/auth/password-reset/", {"email": "x@example.com"}, (202, 202, 202, 202, 202, 202)),
+    ("POST", "/auth/password-reset/confirm/", _reset_link,     (204, 204, 204, 204, 204, 204)),
     ("GET", "/users/me/", None,                                (401, 200, 200, 200, 200, 200)),
     ("PATCH", "/users/me/", {"bio": "Hello."},                 (401, 200, 200, 200, 200, 200)),
     ("POST", "/users/me/password/", _password_change,          (401, 204, 204, 204, 204, 204)),
