@@ -1,14 +1,14 @@
 """Query-string filters of the blog's lists (django-filter); selectors apply them."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from blog.models import Category, Comment, CommentStatus, Media, Post, Tag
 from config.api.filters import StrictFilterSet, UTCDateTimeFilter
 
 
 class PostFilter(StrictFilterSet):
-    category = django_filters.CharFilter(field_name="category__slug")
+    category = django_filters.CharFilter(method="filter_category")
     tag = django_filters.CharFilter(field_name="tags__slug")
     author = django_filters.CharFilter(field_name="author__username")
     published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
@@ -17,6 +17,14 @@ class PostFilter(StrictFilterSet):
     class Meta:
         model = Post
         fields = ["category", "tag", "author", "published_after", "published_before"]
+
+    def filter_category(self, queryset: QuerySet[Post], name: str, value: str) -> QuerySet[Post]:
+        """The posts of the category and of its descendants (none for an unknown slug), in
+        the list's one query: `category_id IN (categories whose path starts with the
+        category's)`, the categories' path index answering the subquery."""
+        path = Category.objects.filter(slug=value).values("path")[:1]
+        subtree = Category.objects.filter(path__startswith=Subquery(path)).values("pk")
+        return queryset.filter(category_id__in=subtree)
 
 
 class CommentFilter(StrictFilterSet):

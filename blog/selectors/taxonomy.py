@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from blog.filters import CategoryFilter, TagFilter
 from blog.models import Category, Post, PostStatus, Tag
@@ -13,8 +14,24 @@ _ORDERINGS = {"name": ("name", "id"), "-post_count": ("-post_count", "name")}
 _PUBLISHED = Q(posts__status=PostStatus.PUBLISHED)
 
 
+def _subtree_published_count() -> Coalesce:
+    """The published posts of a category and of all its descendants (a post counts once:
+    it has one category). One correlated subquery per category, each an index range scan
+    of the categories' paths and of the posts of those categories."""
+    counts = (
+        Post.objects.filter(
+            status=PostStatus.PUBLISHED, category__path__startswith=OuterRef("path")
+        )
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
 def category_queryset() -> QuerySet[Category]:
-    return Category.objects.annotate(post_count=Count("posts", filter=_PUBLISHED))
+    return Category.objects.select_related("parent").annotate(post_count=_subtree_published_count())
 
 
 def category_list(*, params: QueryParams) -> QuerySet[Category]:
@@ -29,6 +46,13 @@ def category_get(*, slug: str) -> Category | None:
 def category_get_by_id(*, category_id: int) -> Category:
     """The category as stored now (the admin's "before" of an edit); raises DoesNotExist."""
     return Category.objects.get(pk=category_id)
+
+
+def category_parent_choices(*, category: Category | None) -> QuerySet[Category]:
+    """The categories that may be the parent of `category` (any for a new one): not
+    itself, nor one of its descendants."""
+    qs = Category.objects.order_by("name")
+    return qs if category is None else qs.exclude(path__startswith=category.path)
 
 
 def category_sitemap_list() -> QuerySet[Category]:
