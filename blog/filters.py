@@ -19,12 +19,16 @@ class PostFilter(StrictFilterSet):
         fields = ["category", "tag", "author", "published_after", "published_before"]
 
     def filter_category(self, queryset: QuerySet[Post], name: str, value: str) -> QuerySet[Post]:
-        """The posts of the category and of its descendants (none for an unknown slug), in
-        the list's one query: `category_id IN (categories whose path starts with the
-        category's)`, the categories' path index answering the subquery."""
+        """The posts of the category and of its descendants (none for an unknown slug).
+
+        The subtree's ids are read first (one small query on the categories, whatever the
+        depth), then given to the posts' query as constants: as a subquery, the planner
+        cannot know how many posts they have and walks the newest published posts until
+        it finds a page, a whole index (1 s) for an old or small category at a million
+        posts; with the ids it uses `post_category_pub_idx` there (under 1 ms)."""
         path = Category.objects.filter(slug=value).values("path")[:1]
-        subtree = Category.objects.filter(path__startswith=Subquery(path)).values("pk")
-        return queryset.filter(category_id__in=subtree)
+        subtree = Category.objects.filter(path__startswith=Subquery(path))
+        return queryset.filter(category_id__in=list(subtree.values_list("pk", flat=True)))
 
 
 class CommentFilter(StrictFilterSet):

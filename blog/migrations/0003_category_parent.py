@@ -32,6 +32,13 @@ class Migration(migrations.Migration):
                 fields=["path"], name="category_path_idx", opclasses=["text_pattern_ops"]
             ),
         ),
+        migrations.AddIndex(
+            model_name="post",
+            index=models.Index(
+                fields=["category", "status", "-published_at", "-id"],
+                name="post_category_pub_idx",
+            ),
+        ),
         # Every existing category is a root: its path is its own id.
         migrations.RunSQL(
             "UPDATE blog_category SET path = '/' || id || '/'", reverse_sql=migrations.RunSQL.noop
