@@ -1,8 +1,10 @@
 """The category tree: parents, moves (no loops), deletes that move the children up, the
 subtree's posts and counts, and the events of each change."""
 
+import threading
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from blog.models import Category
@@ -227,3 +229,47 @@ def test_moves_take_the_tree_lock(tree):
     with CaptureQueriesContext(connection) as queries:
         category_update(category=tree["python"], parent=tree["life"])
     assert any("LOCK TABLE" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_opposite_moves_make_no_loop():
+    """A under B and, at the same time, B under A: each alone passes the cycle check
+    against what it can see. The tree lock makes the second wait for the first's commit,
+    then see it and refuse."""
+    a, b = category_create(name="A"), category_create(name="B")
+    moved, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                category_update(category=Category.objects.get(pk=a.pk), parent=b)
+                moved.set()
+                release.wait(timeout=30)
+        finally:
+            moved.set()
+            connection.close()
+
+    def second():
+        try:
+            category_update(category=Category.objects.get(pk=b.pk), parent=a)
+            outcome["second"] = "moved"
+        except InvalidInput as exc:
+            outcome["second"] = exc.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    try:
+        assert moved.wait(timeout=30)
+        threads[1].start()
+        threads[1].join(timeout=1)
+        assert threads[1].is_alive()  # waiting for the first move's commit
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert outcome == {"second": "category_cycle"}
+    assert Category.objects.get(pk=a.pk).parent_id == b.pk
+    assert Category.objects.get(pk=b.pk).parent_id is None
