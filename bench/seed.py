@@ -163,6 +163,9 @@ def seed(*, authors: int, readers: int, categories: int, tags: int, posts: int, 
         Category(name=f"Section {i}", slug=f"section-{i}", description=general.sentence())
         for i in range(categories)
     )
+    for cat in cats:  # top-level categories: their tree path is their own id
+        cat.path = f"/{cat.pk}/"
+    Category.objects.bulk_update(cats, ["path"])
     tag_objs = Tag.objects.bulk_create(
         Tag(name=f"{TOPICS[i % len(TOPICS)]} {i}", slug=f"topic-{i}") for i in range(tags)
     )

@@ -306,13 +306,21 @@ class CommentAdmin(RoleAdminMixin, admin.ModelAdmin):
 class CategoryAdminForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ["name", "slug", "description"]
+        fields = ["name", "slug", "description", "parent"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "slug" in self.fields:  # only on the add page; the slug is stable afterwards
             self.fields["slug"].required = False
             self.fields["slug"].help_text = "Leave empty to derive it from the name."
+        if "parent" in self.fields:
+            # Never itself or one of its descendants (a loop): the service refuses them too,
+            # but a form error beats an error page.
+            parent_field = self.fields["parent"]
+            assert isinstance(parent_field, forms.ModelChoiceField)
+            parent_field.queryset = taxonomy_selectors.category_parent_choices(
+                category=self.instance if self.instance.pk else None
+            )
 
 
 class TaxonomyAdminMixin:
@@ -320,6 +328,7 @@ class TaxonomyAdminMixin:
     invalidation, search vectors), never with the model's own save()."""
 
     kind = ""  # "category" or "tag": the services are <kind>_create/_update/_delete
+    service_fields: tuple[str, ...] = ("name", "slug")  # what the form passes to them
 
     def _service(self, action: str) -> Callable[..., Category | Tag]:
         return getattr(taxonomy_services, f"{self.kind}_{action}")
@@ -332,7 +341,7 @@ class TaxonomyAdminMixin:
     def save_model(
         self, request: HttpRequest, obj: Category | Tag, form: forms.Form, change: bool
     ) -> None:
-        data = {n: v for n, v in form.cleaned_data.items() if n in ("name", "slug", "description")}
+        data = {n: v for n, v in form.cleaned_data.items() if n in self.service_fields}
         try:
             if change:
                 changes = {n: v for n, v in data.items() if n in form.changed_data}
@@ -360,10 +369,12 @@ class TaxonomyAdminMixin:
 @admin.register(Category)
 class CategoryAdmin(TaxonomyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     kind = "category"
+    service_fields = ("name", "slug", "description", "parent")
     form = CategoryAdminForm
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "parent", "created_at"]
+    list_select_related = ["parent"]
     search_fields = ["name", "slug", "description"]
-    fields = ["name", "slug", "description"]
+    fields = ["name", "slug", "description", "parent"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> list[str]:
         return [] if obj is None else ["slug"]

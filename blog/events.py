@@ -18,8 +18,9 @@ EVENT_TYPES = {
     "comment.updated": EventType("comment", ("post_id", "status")),
     "comment.moderated": EventType("comment", ("post_id", "old_status", "new_status")),
     "comment.deleted": EventType("comment", ("post_id",)),
-    "category.created": EventType("category", ("slug",)),
-    "category.updated": EventType("category", ("slug", "fields")),
+    "category.created": EventType("category", ("slug", "parent")),
+    # `parent`: the parent's slug after the change (null for a root), whatever changed.
+    "category.updated": EventType("category", ("slug", "fields", "parent")),
     "category.deleted": EventType("category", ("slug",)),
     "tag.created": EventType("tag", ("slug",)),
     "tag.updated": EventType("tag", ("slug", "fields")),

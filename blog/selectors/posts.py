@@ -188,6 +188,6 @@ def post_tag_names(*, post: Post) -> list[str]:
 
 def post_latest_published(*, limit: int = 20, category: Category | None = None) -> QuerySet[Post]:
     qs = post_base_queryset().filter(status=PostStatus.PUBLISHED)
-    if category is not None:
-        qs = qs.filter(category=category)
+    if category is not None:  # with its descendants' posts
+        qs = qs.filter(category__path__startswith=category.path)
     return qs.order_by("-published_at", "-id")[:limit]

@@ -116,7 +116,7 @@ def category_list_read(
     params: QueryParams,
     if_none_match: str | None,
     cache_key: str,
-    render: Callable[[QuerySet[Category]], Any],
+    render: Callable[[list[Category]], Any],
 ) -> ConditionalRead | None:
     return cached_conditional_read(
         "categories",

@@ -401,7 +401,7 @@ def test_category_created_updated_deleted(editor, events):
         "category.created",
         aggregate_id=category_id,
         actor=editor,
-        data={"slug": "travel"},
+        data={"slug": "travel", "parent": None},
     )
 
     events.mark()
@@ -412,7 +412,7 @@ def test_category_created_updated_deleted(editor, events):
         "category.updated",
         aggregate_id=category_id,
         actor=editor,
-        data={"slug": "travel", "fields": ["description"]},
+        data={"slug": "travel", "fields": ["description"], "parent": None},
     )
 
     events.mark()

@@ -31,6 +31,16 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Category {n}")
     slug = factory.Sequence(lambda n: f"category-{n}")
     description = "A category."
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The path the service would give it (the factory writes rows directly).
+        category = super()._create(model_class, *args, **kwargs)
+        parent = category.parent
+        category.path = f"{parent.path if parent else '/'}{category.pk}/"
+        model_class.objects.filter(pk=category.pk).update(path=category.path)
+        return category
 
 
 class TagFactory(factory.django.DjangoModelFactory):

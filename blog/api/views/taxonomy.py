@@ -28,7 +28,7 @@ SEARCH_AND_ORDERING = [
 ]
 
 
-def page_data(view: GenericViewSet, queryset: QuerySet[Any]) -> Any:
+def page_data(view: GenericViewSet, queryset: QuerySet[Any] | list[Any]) -> Any:
     """What DRF's `ListModelMixin.list` answers for `queryset`: a page, or the whole
     list without a paginator."""
     page = view.paginate_queryset(queryset)
@@ -59,7 +59,9 @@ class CategoryViewSet(
         return [IsEditor()]
 
     def get_queryset(self) -> QuerySet[Category]:
-        return taxonomy_selectors.category_list(params=self.request.query_params)
+        # The list and the detail read through `public_reads`; this is DRF's (and the
+        # schema's) idea of the resource.
+        return taxonomy_selectors.category_queryset()
 
     def get_object(self) -> Category:
         return self._category(self.kwargs["slug"])

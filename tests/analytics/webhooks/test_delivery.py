@@ -65,7 +65,7 @@ def test_event_is_delivered_signed_through_the_whole_pipeline(
     assert body["type"] == "category.created"
     assert body["aggregate_type"] == "category"
     assert body["aggregate_id"] == str(category.pk)
-    assert body["data"] == {"slug": category.slug}
+    assert body["data"] == {"slug": category.slug, "parent": None}
     assert body["occurred_at"].endswith("Z")
 
     delivery = WebhookDelivery.objects.get(subscription_id=created.json()["id"])

@@ -84,6 +84,83 @@ def test_category_with_explicit_slug_and_stable_slug_on_change(editor_web):
     assert (category.name, category.slug) == ("How-to guides", "howto")
 
 
+# --- the category tree ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree():
+    """tech > programming > python; life is another root."""
+    tech = CategoryFactory(name="Tech", slug="tech")
+    programming = CategoryFactory(name="Programming", slug="programming", parent=tech)
+    python = CategoryFactory(name="Python", slug="python", parent=programming)
+    life = CategoryFactory(name="Life", slug="life")
+    return {c.slug: c for c in (tech, programming, python, life)}
+
+
+def test_adding_a_category_under_a_parent_in_the_admin(editor_web, tree):
+    response = editor_web.post(
+        "/admin/blog/category/add/",
+        {"name": "Rust", "slug": "", "description": "", "parent": str(tree["programming"].pk)},
+    )
+    assert response.status_code == 302
+    rust = Category.objects.get(slug="rust")
+    assert rust.parent == tree["programming"]
+    assert rust.path == f"{tree['programming'].path}{rust.pk}/"
+
+
+def test_moving_a_category_in_the_admin_moves_its_subtree(editor_web, tree):
+    events_before = set(Event.objects.values_list("pk", flat=True))
+    url = f"/admin/blog/category/{tree['programming'].pk}/change/"
+    response = editor_web.post(
+        url, {"name": "Programming", "description": "A category.", "parent": str(tree["life"].pk)}
+    )
+    assert response.status_code == 302
+    python = Category.objects.get(slug="python")
+    assert python.path.startswith(tree["life"].path)
+    [event] = Event.objects.exclude(pk__in=events_before)
+    assert event.type == "category.updated"
+    assert event.data == {"slug": "programming", "fields": ["parent"], "parent": "life"}
+
+
+def test_the_admin_offers_no_parent_that_would_make_a_loop(editor_web, tree):
+    url = f"/admin/blog/category/{tree['programming'].pk}/change/"
+    form = editor_web.get(url).context["adminform"].form
+    assert {c.slug for c in form.fields["parent"].queryset} == {"tech", "life"}
+
+    response = editor_web.post(
+        url, {"name": "Programming", "description": "", "parent": str(tree["python"].pk)}
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert "parent" in response.context["adminform"].form.errors
+    assert Category.objects.get(slug="programming").parent == tree["tech"]
+
+
+def test_deleting_a_category_in_the_admin_moves_its_children_up(editor_web, tree):
+    url = f"/admin/blog/category/{tree['programming'].pk}/delete/"
+    assert editor_web.get(url).status_code == 200
+    response = editor_web.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    python = Category.objects.get(slug="python")
+    assert python.parent == tree["tech"]
+    assert python.path == f"{tree['tech'].path}{python.pk}/"
+
+
+def test_bulk_deleting_a_parent_and_its_child_in_the_admin(editor_web, tree):
+    selected = [tree["tech"], tree["programming"]]
+    response = editor_web.post(
+        "/admin/blog/category/",
+        {
+            "action": "delete_selected",
+            ACTION_CHECKBOX_NAME: [str(c.pk) for c in selected],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    python = Category.objects.get(slug="python")
+    assert python.parent is None
+    assert python.path == f"/{python.pk}/"
+
+
 # --- tags: through the services, with their events ------------------------------------------
 
 

@@ -293,6 +293,32 @@ def test_category_rename_is_visible_at_once_in_lists_details_and_filters(author,
     assert ok(anon.get(POSTS))["results"][0]["category"]["name"] == "Admin name"
 
 
+def test_category_tree_changes_are_visible_at_once_in_counts_and_filters(author, editor, anon):
+    tech, life = category_create(name="Tech"), category_create(name="Life")
+    python = category_create(name="Snakes", slug="python", parent=tech)
+    publish_post(author, title="Snake", category=python)
+
+    def counts():
+        return {c["slug"]: c["post_count"] for c in ok(anon.get("/api/v1/categories/"))["results"]}
+
+    assert counts()["tech"] == 1 and counts()["life"] == 0
+    assert titles(anon, "?category=tech") == ["Snake"]
+    assert ok(anon.get("/api/v1/categories/python/"))["parent"] == "tech"
+
+    editor_api = client_for(editor)
+    response = editor_api.patch("/api/v1/categories/python/", {"parent": "life"}, format="json")
+    assert response.status_code == 200
+    assert counts()["tech"] == 0 and counts()["life"] == 1
+    assert titles(anon, "?category=tech") == []
+    assert titles(anon, "?category=life") == ["Snake"]
+    assert ok(anon.get("/api/v1/categories/python/"))["parent"] == "life"
+
+    # Deleting the parent moves the child up (to the root): its detail says so at once.
+    assert editor_api.delete(f"/api/v1/categories/{life.slug}/").status_code == 204
+    assert ok(anon.get("/api/v1/categories/python/"))["parent"] is None
+    assert titles(anon, "?category=python") == ["Snake"]
+
+
 def test_tag_rename_in_the_admin_is_visible_at_once(author, editor, anon):
     post = publish_post(author, tags=["old-tag"])
     assert ok(anon.get(post_url(post.slug)))["tags"] == ["old-tag"]

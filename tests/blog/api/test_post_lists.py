@@ -344,7 +344,9 @@ def test_list_queries_do_not_grow_with_page_size(anon_client, many_posts, varian
     assert len(large_body["results"]) > 5
     assert all(item["tags"] and item["category"] for item in large_body["results"])
     assert small == large
-    assert large <= 2  # the page (with author and category), and the tags of its posts
+    # The page (with author and category), and the tags of its posts; a category filter
+    # first reads its subtree's ids (the planner then knows how many posts they have).
+    assert large <= (3 if variant == "category" else 2)
 
 
 def test_list_queries_for_an_author_do_not_grow(author, many_posts):

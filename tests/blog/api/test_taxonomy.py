@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 CATEGORIES = "/api/v1/categories/"
 TAGS = "/api/v1/tags/"
-CATEGORY_FIELDS = {"id", "slug", "name", "description", "post_count"}
+CATEGORY_FIELDS = {"id", "slug", "name", "description", "parent", "post_count"}
 
 
 def posts_in(category=None, tags=(), published=0, draft=0, scheduled=0, archived=0):
@@ -55,6 +55,7 @@ def test_category_list_counts_published_posts_only(anon_client, categories):
         "slug": "python",
         "name": "Python",
         "description": "Snakes.",
+        "parent": None,
         "post_count": 1,
     }
     body = response.json()
@@ -115,6 +116,7 @@ def test_category_detail(anon_client, categories):
         "slug": "django",
         "name": "Django",
         "description": "A category.",
+        "parent": None,
         "post_count": 3,
     }
 
