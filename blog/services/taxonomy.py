@@ -108,7 +108,10 @@ def _lock_tree() -> None:
     """Serialize the writes that read or change the tree's shape: two concurrent moves
     (A under B, B under A) would each pass the cycle check and make a loop. Readers and
     post writes are not blocked (SHARE ROW EXCLUSIVE conflicts only with row writes on
-    the categories)."""
+    the categories). SQLite (the embedded default) has no LOCK TABLE and serializes
+    every write anyway."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {Category._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 

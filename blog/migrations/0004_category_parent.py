@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0002_media_library"),
+        ("blog", "0003_redirects"),
     ]
 
     operations = [
