@@ -33,6 +33,7 @@ def _post_form_data(response, **overrides):
         "title": form["title"].value() or "",
         "excerpt": form["excerpt"].value() or "",
         "body": form["body"].value() or "",
+        "body_format": form["body_format"].value() or "",
         "tag_list": form["tag_list"].value() or "",
         "category": form["category"].value() or "",
         "featured_image": form["featured_image"].value() or "",
