@@ -52,7 +52,7 @@ _SPACE = re.compile(r"\s+")
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROLS_AND_SPACE = "".join(map(chr, range(0x21)))
-_EMBED_URL = re.compile(r"https://([a-z0-9.-]+)(/[^\s\\]*)")
+_EMBED_URL = re.compile(r"https://([a-z0-9.-]+)(/[^\s\\]*)", re.IGNORECASE)
 
 
 def _safe_url(value: str) -> bool:

@@ -79,6 +79,14 @@ def assert_site_policy(response):
     assert csp["script-src"] == ["'self'"]
     assert csp["style-src"] == ["'self'"]
     assert csp["img-src"] == ["'self'", "data:", "https:"]
+    # Frames: only the players of the embed hosts a post's body may show.
+    assert csp["frame-src"] == [
+        "https://player.vimeo.com",
+        "https://www.youtube-nocookie.com",
+        "https://www.youtube.com",
+        "https://youtube-nocookie.com",
+        "https://youtube.com",
+    ]
     assert csp["object-src"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["base-uri"] == ["'self'"]
