@@ -44,7 +44,7 @@ _TAG = re.compile(r'<(?:"[^"]*"|[^">])*>')
 # Tags that separate words; other (inline) tags are removed without adding a space.
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|blockquote|pre|table|thead|tbody|tfoot|tr|td|th"
-    r'|caption|figure|figcaption|iframe|br|hr|img)\b(?:"[^"]*"|[^">])*>'
+    r'|caption|figure|figcaption|iframe|br|hr)\b(?:"[^"]*"|[^">])*>'
 )
 # Headings repeat the title and code reads badly in a teaser: the excerpt skips both.
 _NOT_IN_EXCERPT = re.compile(r"<(h[1-6]|pre)\b[^>]*>.*?</\1>", re.DOTALL)
@@ -223,16 +223,12 @@ def annotate_images(body_html: str, extra: Mapping[str, Mapping[str, str]]) -> s
 
 def plain_text(body_html: str) -> str:
     """The words of sanitized HTML (`render_body`'s), tags removed, entities decoded."""
-    return _text(body_html)
-
-
-def _text(body_html: str) -> str:
     return html.unescape(_SPACE.sub(" ", _TAG.sub("", _BLOCK_TAG.sub(" ", body_html))).strip())
 
 
 def make_excerpt(body_html: str, length: int = 280) -> str:
     """Plain text from the start of the rendered body, cut at a word boundary."""
-    text = _text(_NOT_IN_EXCERPT.sub(" ", body_html))
+    text = plain_text(_NOT_IN_EXCERPT.sub(" ", body_html))
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"
