@@ -101,45 +101,42 @@ def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
-# The sanitizer's output, token by token: a tag (quote-aware) or text (`<` in text is
-# always escaped there). An iframe's content is raw text up to its end tag.
-_TOKEN = re.compile(r'<(?:"[^"]*"|[^">])*>|[^<]+|<')
-_IFRAME_START = re.compile(r"<iframe\b", re.IGNORECASE)
-_IFRAME_END = re.compile(r"</iframe\s*>", re.IGNORECASE)
+# In the sanitizer's output a `<` is a tag's (text has `&lt;`, values are quoted): each
+# tag matches whole, so an `<iframe` is never looked for inside another tag. An iframe's
+# content is raw text up to its end tag.
+_IFRAME_OR_TAG = re.compile(
+    r'(<iframe\b(?:"[^"]*"|[^">])*>).*?(?:</iframe\s*>|\Z)|<(?:"[^"]*"|[^">])*>',
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _finish_iframe(match: re.Match[str]) -> str:
+    start_tag = match.group(1)
+    if start_tag is None:
+        return match.group(0)  # another tag
+    attributes = _img_attributes(start_tag[len("<iframe") : -1])
+    if not attributes.get("src"):
+        return ""
+    names: tuple[str, ...] = ("src", "width", "height", "title")
+    kept = {name: attributes[name] for name in names if name in attributes}
+    kept |= {
+        "sandbox": IFRAME_SANDBOX,
+        "loading": "lazy",
+        # Players refuse to play without knowing the embedding site (the site's own
+        # policy is same-origin): they get its origin, never the page's path.
+        "referrerpolicy": "strict-origin-when-cross-origin",
+    }
+    inside = "".join(f' {name}="{html.escape(value)}"' for name, value in kept.items())
+    return f"<iframe{inside} allowfullscreen></iframe>"
 
 
 def _finish_iframes(html_text: str) -> str:
     """Each iframe with a src (one the filter let through) gets the sandbox and the other
     attributes it needs, in a fixed order, and loses its content (raw text, which other
     parsers than a browser's could read as markup); one without a src is removed."""
-    if "<iframe" not in html_text:
+    if "<iframe" not in html_text.lower():
         return html_text
-    out: list[str] = []
-    position = 0
-    while position < len(html_text):
-        token = _TOKEN.match(html_text, position)
-        assert token is not None  # the pattern matches any character
-        position = token.end()
-        if not _IFRAME_START.match(token.group(0)):
-            out.append(token.group(0))
-            continue
-        end = _IFRAME_END.search(html_text, position)
-        position = end.end() if end else len(html_text)
-        attributes = _img_attributes(token.group(0)[len("<iframe") : -1])
-        if not attributes.get("src"):
-            continue
-        names: tuple[str, ...] = ("src", "width", "height", "title")
-        kept = {name: attributes[name] for name in names if name in attributes}
-        kept |= {
-            "sandbox": IFRAME_SANDBOX,
-            "loading": "lazy",
-            # Players refuse to play without knowing the embedding site (the site's own
-            # policy is same-origin): they get its origin, never the page's path.
-            "referrerpolicy": "strict-origin-when-cross-origin",
-        }
-        inside = "".join(f' {name}="{html.escape(value)}"' for name, value in kept.items())
-        out.append(f"<iframe{inside} allowfullscreen></iframe>")
-    return "".join(out)
+    return _IFRAME_OR_TAG.sub(_finish_iframe, html_text)
 
 
 def _sanitize(html_text: str) -> str:
