@@ -47,7 +47,7 @@ class RevisionInline(RoleAdminMixin, admin.TabularInline):
     model = Revision
     extra = 0
     can_delete = False
-    fields = ("created_at", "author", "title", "body")
+    fields = ("created_at", "author", "title", "body_format", "body")
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
 
@@ -107,8 +107,8 @@ class PostAdminForm(forms.ModelForm):
     class Meta:
         model = Post
         fields = [
-            "title", "excerpt", "body", "category", "featured_image", "allow_comments",
-            "publish_at",
+            "title", "excerpt", "body", "body_format", "category", "featured_image",
+            "allow_comments", "publish_at",
         ]  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -148,7 +148,7 @@ def _transition_action(service: Callable[..., Post], description: str) -> _PostA
 class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "status", "author", "category", "published_at", "view_count"]
-    list_filter = ["status", "category", "author", "published_at"]
+    list_filter = ["status", "body_format", "category", "author", "published_at"]
     search_fields = ["title", "slug", "body"]
     list_select_related = ["author", "category"]
     date_hierarchy = "created_at"
@@ -166,6 +166,7 @@ class PostAdmin(RoleAdminMixin, admin.ModelAdmin):
                     "slug",
                     "excerpt",
                     "body",
+                    "body_format",
                     "tag_list",
                     "category",
                     "featured_image",

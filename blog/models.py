@@ -5,6 +5,11 @@ from django.db import models
 from django.urls import reverse
 
 
+class BodyFormat(models.TextChoices):
+    MARKDOWN = "markdown", "Markdown"
+    HTML = "html", "HTML"  # imported content, or an author who writes HTML
+
+
 class PostStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SCHEDULED = "scheduled", "Scheduled"
@@ -119,7 +124,8 @@ class Media(models.Model):
 
 
 class Post(models.Model):
-    """An article in Markdown with its lifecycle (draft, scheduled, published, archived).
+    """An article in Markdown or HTML (`body_format`) with its lifecycle (draft,
+    scheduled, published, archived).
 
     `body_html`, `excerpt`, `reading_time_minutes`, `comment_count` and `search_vector` are
     derived, kept up to date by `blog.services.posts`; `view_count` by the view counter.
@@ -129,6 +135,9 @@ class Post(models.Model):
     slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
     excerpt = models.TextField(blank=True, max_length=1000)
     body = models.TextField()
+    body_format = models.CharField(
+        max_length=16, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
     body_html = models.TextField(blank=True)
     status = models.CharField(
         max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True
@@ -184,6 +193,9 @@ class Revision(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
     title = models.CharField(max_length=200)
     body = models.TextField()
+    body_format = models.CharField(
+        max_length=16, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -4,6 +4,7 @@ The embedded default (no DATABASE_URL / REDIS_URL) runs on SQLite with a file ca
 in-process jobs; production sets the URLs of PostgreSQL and Redis.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -321,6 +322,24 @@ COMMENT_MAX_LINKS = env_int("COMMENT_MAX_LINKS", 3)
 # PostgreSQL text-search configuration used for the stored search vector.
 SEARCH_CONFIG = env("SEARCH_CONFIG", "english")
 
+# The only <iframe>s a post's body keeps (blog/rendering.py): those whose `src` starts with
+# one of these https:// prefixes (a host and the start of a path), sandboxed. The server
+# pages' CSP allows these hosts as frame-src. EMBED_EXTRA_URL_PREFIXES adds more.
+EMBED_URL_PREFIXES = [
+    "https://www.youtube.com/embed/",
+    "https://youtube.com/embed/",
+    "https://www.youtube-nocookie.com/embed/",
+    "https://youtube-nocookie.com/embed/",
+    "https://player.vimeo.com/video/",
+    *env_list("EMBED_EXTRA_URL_PREFIXES", ""),
+]
+for _prefix in EMBED_URL_PREFIXES:
+    if not re.fullmatch(r"https://[a-z0-9.-]+/\S*", _prefix):
+        raise ImproperlyConfigured(
+            f"EMBED_EXTRA_URL_PREFIXES: {_prefix!r} is not https://<host>/<path prefix>"
+        )
+EMBED_ORIGINS = sorted({"/".join(prefix.split("/", 3)[:3]) for prefix in EMBED_URL_PREFIXES})
+
 # Event store retention in days (`analytics.purge_events`, daily): every type, and the
 # types kept for another time (`type=days,...`; the variable overrides these per type).
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 365)
@@ -459,7 +478,8 @@ if not DEBUG:
 
 # Content Security Policy (django-csp) on every response; it matters on the HTML ones (the
 # blog, the admin, the browsable API): scripts and styles only from our own static files.
-# Posts may show images from any https: site (blog/rendering.py allows http(s) img src).
+# Posts may show images from any https: site (blog/rendering.py allows http(s) img src),
+# and frames from the embed hosts.
 # The Swagger UI view relaxes style-src for its inline styles (config/api/docs.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -467,6 +487,8 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "img-src": [SELF, "data:", "https:"],
+        # Videos embedded in posts, from the allowed hosts only (EMBED_URL_PREFIXES).
+        "frame-src": EMBED_ORIGINS,
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

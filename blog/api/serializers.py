@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from blog.models import (
+    BodyFormat,
     Category,
     Comment,
     CommentStatus,
@@ -108,7 +109,7 @@ class PostSerializer(serializers.ModelSerializer):
             "id", "slug", "title", "excerpt", "body", "body_html", "status", "author",
             "category", "tags", "featured_image", "allow_comments", "publish_at",
             "published_at", "created_at", "updated_at", "reading_time_minutes", "view_count",
-            "comment_count", "url",
+            "comment_count", "url", "body_format",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -132,6 +133,11 @@ class PostSummarySerializer(PostSerializer):
 class PostWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=200_000)
+    body_format = serializers.ChoiceField(
+        choices=BodyFormat.choices,
+        required=False,
+        help_text="How `body` is written: `markdown` (the default) or `html`.",
+    )
     excerpt = serializers.CharField(max_length=1000, required=False, allow_blank=True)
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True

@@ -11,15 +11,15 @@ posts are rendered again then (`posts_rerender_for_media`, a job queued by
 
 from django.db import transaction
 
-from blog.models import Media, Post
-from blog.rendering import annotate_images, image_sources, render_markdown
+from blog.models import BodyFormat, Media, Post
+from blog.rendering import annotate_images, image_sources, render_body
 from blog.selectors.library_images import library_image_attributes, media_post_ids_in_body
 from config.cache import invalidate
 
 
-def post_body_render(body: str) -> str:
+def post_body_render(body: str, body_format: str = BodyFormat.MARKDOWN) -> str:
     """The body's safe HTML, library images annotated (one query when it shows any)."""
-    html = render_markdown(body)
+    html = render_body(body, body_format)
     return annotate_images(html, library_image_attributes(image_sources(html)))
 
 
@@ -39,7 +39,7 @@ def posts_rerender_for_media(*, media_id: int) -> list[int]:
     changed = []
     candidates = Post.objects.select_for_update().filter(pk__in=media_post_ids_in_body(media=media))
     for post in candidates.order_by("pk"):
-        html = post_body_render(post.body)
+        html = post_body_render(post.body, post.body_format)
         if html != post.body_html:
             post.body_html = html
             post.save(update_fields=["body_html", "updated_at"])

@@ -8,14 +8,24 @@ from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Expression, OuterRef, Subquery, TextField, Value
+from django.db.models import (
+    Case,
+    Expression,
+    F,
+    Func,
+    OuterRef,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from blog.models import Category, Media, Post, PostStatus, Revision, Tag
-from blog.rendering import make_excerpt, reading_time_minutes
+from blog.models import BodyFormat, Category, Media, Post, PostStatus, Revision, Tag
+from blog.rendering import body_text, make_excerpt, reading_time_minutes
 from blog.selectors.posts import post_check_can_edit, post_etag
 from blog.services.common import make_slug, save_with_unique_slug
 from blog.services.post_media import post_body_render
@@ -23,15 +33,17 @@ from config.errors import ConflictError, InvalidInput, PermissionDeniedError, Pr
 from config.events.bus import publish
 
 _EDITABLE = {
-    "title", "body", "excerpt", "category", "tags", "allow_comments", "publish_at",
+    "title", "body", "body_format", "excerpt", "category", "tags", "allow_comments", "publish_at",
     "featured_image",
 }  # fmt: skip
 _CREATE_STATUSES = {PostStatus.DRAFT, PostStatus.PUBLISHED}
 
 
 def _render(post: Post) -> None:
-    post.body_html = post_body_render(post.body)
-    post.reading_time_minutes = reading_time_minutes(post.body)
+    post.body_html = post_body_render(post.body, post.body_format)
+    post.reading_time_minutes = reading_time_minutes(
+        body_text(post.body, post.body_format, post.body_html)
+    )
     if not post.excerpt:
         post.excerpt = make_excerpt(post.body_html)
 
@@ -62,6 +74,34 @@ def _resolve_tags(raw_tags: Iterable[object]) -> list[Tag]:
     return tags
 
 
+def _regexp_replace(text: Expression | F, pattern: str, replacement: str) -> Func:
+    return Func(
+        text,
+        Value(pattern),
+        Value(replacement),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
+# The text of a body, in SQL: Markdown's source as it is, an HTML body's sanitized HTML
+# without its tags and entities (so attribute values, embed URLs and tag names are not
+# searchable words). Tags as the sanitizer writes them: values double-quoted.
+_BODY_TEXT = Case(
+    When(
+        body_format=BodyFormat.HTML,
+        then=_regexp_replace(
+            _regexp_replace(F("body_html"), r'<(?:"[^"]*"|[^">])*>', " "),
+            r"&[#a-zA-Z0-9]+;",
+            " ",
+        ),
+    ),
+    default=F("body"),
+    output_field=TextField(),
+)
+
+
 def _search_vector(tag_text: Expression) -> CombinedExpression:
     """The stored search vector: title weighted above tags, tags above the body.
     `tag_text` is an expression of the post's tag names, space-separated."""
@@ -69,7 +109,7 @@ def _search_vector(tag_text: Expression) -> CombinedExpression:
     return (
         SearchVector("title", weight="A", config=config)
         + SearchVector(tag_text, weight="B", config=config)
-        + SearchVector("excerpt", "body", weight="C", config=config)
+        + SearchVector("excerpt", _BODY_TEXT, weight="C", config=config)
     )
 
 
@@ -113,7 +153,9 @@ def post_search_vectors_refresh(
 
 
 def _keep_revision(post: Post, actor: User) -> None:
-    Revision.objects.create(post=post, title=post.title, body=post.body, author=actor)
+    Revision.objects.create(
+        post=post, title=post.title, body=post.body, body_format=post.body_format, author=actor
+    )
 
 
 def _go_live(post: Post, now: datetime) -> None:
@@ -154,6 +196,7 @@ def post_create(
     author: User,
     title: str,
     body: str,
+    body_format: str = BodyFormat.MARKDOWN,
     excerpt: str = "",
     category: Category | None = None,
     tags: Iterable[object] = (),
@@ -175,6 +218,7 @@ def post_create(
         featured_image=featured_image,
         title=title,
         body=body,
+        body_format=body_format,
         excerpt=excerpt,
         category=category,
         allow_comments=allow_comments,
@@ -233,10 +277,10 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
     changed = {name for name, value in changes.items() if getattr(post, name) != value}
     if "featured_image" in changed:
         _check_featured_image(changes["featured_image"], actor)
-    text_changed = bool(changed & {"title", "body"})
+    text_changed = bool(changed & {"title", "body", "body_format"})
     for name, value in changes.items():
         setattr(post, name, value)
-    if "body" in changes or "excerpt" in changes:
+    if changes.keys() & {"body", "body_format", "excerpt"}:
         if derived_excerpt and "excerpt" not in changes:
             post.excerpt = ""
         _render(post)
@@ -253,7 +297,7 @@ def post_update(*, post: Post, actor: User, if_match: str | None = None, **chang
             changed.add("tags")
     if text_changed:
         _keep_revision(post, actor)
-    if changed & {"title", "body", "excerpt", "tags"}:
+    if changed & {"title", "body", "body_format", "excerpt", "tags"}:
         post_update_search_vector(post=post)
     if changed:
         publish(

@@ -107,6 +107,46 @@ XSS_PAYLOADS = [
     '[click](https://example.com "title" onclick="alert(1)")',
 ]
 
+# More, aimed at what an HTML body may keep: embeds (only from the allowed hosts, always
+# sandboxed, nothing inside), srcset, code classes, tables and figures.
+HTML_XSS_PAYLOADS = [
+    '<iframe src="https://evil.example/embed/x"></iframe>',
+    '<iframe src="https://www.youtube.com.evil.example/embed/x"></iframe>',
+    '<iframe src="https://www.youtube.com@evil.example/embed/x"></iframe>',
+    '<iframe src="https://www.youtube.com\\@evil.example/embed/x"></iframe>',
+    '<iframe src="https://evil.example/?u=https://www.youtube.com/embed/x"></iframe>',
+    '<iframe src="https://www.youtube.com:8443/embed/x"></iframe>',
+    '<iframe src="javascript:alert(1)//https://www.youtube.com/embed/x"></iframe>',
+    '<iframe src="data:text/html,<script>alert(1)</script>"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>" src="https://www.youtube.com/embed/x"></iframe>',
+    '<iframe src="https://www.youtube.com/embed/x" onload="alert(1)"></iframe>',
+    '<iframe src="https://www.youtube.com/embed/x" style="position:fixed"></iframe>',
+    '<iframe src="https://player.vimeo.com/video/1" sandbox="allow-top-navigation '
+    'allow-popups-to-escape-sandbox allow-forms"></iframe>',
+    '<iframe src="https://player.vimeo.com/video/1" sandbox=""></iframe>',
+    '<iframe src="https://www.youtube.com/embed/x"><script>alert(1)</script>'
+    "<img src=x onerror=alert(1)></iframe>",
+    '<iframe src="https://www.youtube.com/embed/x"><iframe src="https://evil.example/">'
+    "</iframe></iframe>",
+    '<IFRAME SRC="https://www.youtube.com/embed/x" allow="camera; microphone"></IFRAME>',
+    '<img src="a.png" srcset="javascript:alert(1) 1x">',
+    '<img src="a.png" srcset="https://ok.example/a.png 1x, data:text/html,x 2x">',
+    '<img src="a.png" srcset=" java\tscript:alert(1) 1x">',
+    '<img src="a.png" loading="lazy" onload="alert(1)">',
+    '<pre><code class="language-js" onclick="alert(1)">x</code></pre>',
+    '<figure onmouseover="alert(1)"><img src="x.png"><figcaption><a href="javascript:'
+    'alert(1)">c</a></figcaption></figure>',
+    '<table><tr><td colspan="2" background="javascript:alert(1)">x</td></tr></table>',
+    '<object data="https://www.youtube.com/embed/x"></object>',
+    '<embed src="https://www.youtube.com/embed/x">',
+    "<style>body{display:none}</style><p>x</p>",
+    '<a href="https://example.com" target="_blank" rel="opener">x</a>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    "<textarea><script>alert(1)</script></textarea>",
+    '<svg><iframe src="https://www.youtube.com/embed/x"></iframe></svg>',
+    '<img alt="<iframe src=&quot;https://evil.example/&quot;>">',
+]
+
 _FORBIDDEN_TAGS = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "svg", "math",
     "link", "meta", "base", "form", "input", "button", "body", "bgsound", "details", "x",
@@ -140,13 +180,41 @@ class _Collector(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def assert_safe_html(html: str) -> None:
-    """No dangerous element, no event handler or style, no URL outside the safe schemes."""
+EMBED_PREFIXES = (
+    "https://www.youtube.com/embed/",
+    "https://youtube.com/embed/",
+    "https://www.youtube-nocookie.com/embed/",
+    "https://youtube-nocookie.com/embed/",
+    "https://player.vimeo.com/video/",
+)
+EMBED_SANDBOX = "allow-scripts allow-same-origin allow-presentation"
+_IFRAME_ATTRIBUTES = {
+    "src", "width", "height", "title", "sandbox", "loading", "referrerpolicy", "allowfullscreen",
+}  # fmt: skip
+_IFRAME_CONTENT = re.compile(r"<iframe\b[^>]*>(.*?)</iframe>", re.IGNORECASE | re.DOTALL)
+
+
+def _assert_safe_embed(attrs: list[tuple[str, str | None]], html: str) -> None:
+    values = dict(attrs)
+    assert set(values) <= _IFRAME_ATTRIBUTES, html
+    assert (values.get("src") or "").startswith(EMBED_PREFIXES), html
+    assert values.get("sandbox") == EMBED_SANDBOX, html
+
+
+def assert_safe_html(html: str, embeds: bool = False) -> None:
+    """No dangerous element, no event handler or style, no URL outside the safe schemes.
+    With `embeds`, <iframe>s of the default embed hosts are safe when sandboxed, with no
+    other attributes than the renderer sets and nothing inside."""
     assert "<script" not in html.lower()
     collector = _Collector()
     collector.feed(html)
     collector.close()
+    for content in _IFRAME_CONTENT.findall(html):
+        assert content == "", html
     for tag, attrs in collector.elements:
+        if embeds and tag == "iframe":
+            _assert_safe_embed(attrs, html)
+            continue
         assert tag not in _FORBIDDEN_TAGS, html
         for name, value in attrs:
             assert not name.startswith("on"), html
@@ -154,3 +222,7 @@ def assert_safe_html(html: str) -> None:
             if name in _URL_ATTRIBUTES and value:
                 scheme = _url_scheme(value)
                 assert scheme is None or scheme in _SAFE_SCHEMES, html
+            if name == "srcset" and value:
+                for candidate in value.split(","):
+                    scheme = _url_scheme(candidate.strip().split()[0])
+                    assert scheme is None or scheme in _SAFE_SCHEMES, html

@@ -62,6 +62,24 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is required" in result.stderr
 
 
+@pytest.mark.parametrize("prefix", ["http://maps.example/embed/", "https://maps.example", "x"])
+def test_an_embed_prefix_that_is_not_https_host_path_refuses_to_start(prefix):
+    result = run_manage("check", EMBED_EXTRA_URL_PREFIXES=f"https://ok.example/e/,{prefix}")
+    assert result.returncode != 0
+    assert "EMBED_EXTRA_URL_PREFIXES" in result.stderr
+
+
+def test_extra_embed_hosts_join_the_frame_src():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY)",
+        EMBED_EXTRA_URL_PREFIXES="https://maps.example/embed/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'https://maps.example'" in result.stdout
+
+
 # --- headers ----------------------------------------------------------------------------
 
 
@@ -79,6 +97,14 @@ def assert_site_policy(response):
     assert csp["script-src"] == ["'self'"]
     assert csp["style-src"] == ["'self'"]
     assert csp["img-src"] == ["'self'", "data:", "https:"]
+    # Frames: only the players of the embed hosts a post's body may show.
+    assert csp["frame-src"] == [
+        "https://player.vimeo.com",
+        "https://www.youtube-nocookie.com",
+        "https://www.youtube.com",
+        "https://youtube-nocookie.com",
+        "https://youtube.com",
+    ]
     assert csp["object-src"] == ["'none'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["base-uri"] == ["'self'"]

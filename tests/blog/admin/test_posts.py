@@ -33,6 +33,7 @@ def _post_form_data(response, **overrides):
         "title": form["title"].value() or "",
         "excerpt": form["excerpt"].value() or "",
         "body": form["body"].value() or "",
+        "body_format": form["body_format"].value() or "",
         "tag_list": form["tag_list"].value() or "",
         "category": form["category"].value() or "",
         "featured_image": form["featured_image"].value() or "",
@@ -141,6 +142,21 @@ def test_editing_body_rerenders_sanitized_html(editor_web):
     assert "<strong>new</strong>" in post.body_html
     assert "onerror" not in post.body_html
     assert post.revisions.count() == 2
+
+
+def test_switching_a_post_to_html_in_the_admin(editor_web):
+    post = post_services.post_create(author=AuthorFactory(), title="T", body="*old*")
+    url = f"/admin/blog/post/{post.pk}/change/"
+    change_page = editor_web.get(url)
+    assert 'name="body_format"' in change_page.content.decode()
+    body = '<p>*kept*</p><iframe src="https://player.vimeo.com/video/1" onload="x"></iframe>'
+    response = editor_web.post(url, _post_form_data(change_page, body=body, body_format="html"))
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.body_format == "html"
+    assert post.body_html.startswith('<p>*kept*</p><iframe src="https://player.vimeo.com/video/1"')
+    assert "sandbox=" in post.body_html and "onload" not in post.body_html
+    assert list(post.revisions.values_list("body_format", flat=True)) == ["html", "markdown"]
 
 
 def test_post_change_page_shows_revisions(editor_web, editor):

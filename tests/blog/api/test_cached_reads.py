@@ -195,6 +195,7 @@ def test_admin_edit_and_bulk_action_are_visible_at_once(author, editor, anon):
         "title": "Admin after",
         "excerpt": form["excerpt"].value() or "",
         "body": form["body"].value(),
+        "body_format": form["body_format"].value(),
         "tag_list": "",
         "category": "",
         "publish_at_0": "",

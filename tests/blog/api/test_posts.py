@@ -28,7 +28,7 @@ POSTS = "/api/v1/posts/"
 POST_FIELDS = {
     "id", "slug", "title", "excerpt", "body", "body_html", "status", "author", "category",
     "tags", "featured_image", "allow_comments", "publish_at", "published_at", "created_at",
-    "updated_at", "reading_time_minutes", "view_count", "comment_count", "url",
+    "updated_at", "reading_time_minutes", "view_count", "comment_count", "url", "body_format",
 }  # fmt: skip
 
 
@@ -52,6 +52,7 @@ def test_create_a_draft(author_client, author):
     assert body["category"] == {"slug": "news", "name": "News"}
     assert body["tags"] == []
     assert body["allow_comments"] is True
+    assert body["body_format"] == "markdown"  # the default
     assert "<strong>bold</strong>" in body["body_html"]
     assert body["view_count"] == 0 and body["comment_count"] == 0
     assert body["url"].startswith("http://testserver/") and "hello-world" in body["url"]
