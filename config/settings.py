@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "blog",
     "analytics",
     "tasks",
+    # Import and export (WordPress WXR); the top layer.
+    "transfer",
     # /health/ (config/observability/health.py); the app gives its page template and
     # `health_check` command.
     "health_check",

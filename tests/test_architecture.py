@@ -1,6 +1,6 @@
 """The layers of the code, checked on its imports.
 
-config's plumbing < accounts < tasks < blog < analytics: a module never imports one of a
+config's plumbing < accounts < tasks < blog < analytics < transfer: a module never imports one of a
 higher layer, not even inside a function or under `TYPE_CHECKING`. Higher apps register
 with lower ones instead (event types, metrics sources, consumers, beat entries). The
 wiring (config.settings, urls, wsgi, asgi, celery, gunicorn, and `config/__init__.py`,
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first.
-LAYERS = ("config", "accounts", "tasks", "blog", "analytics")
+LAYERS = ("config", "accounts", "tasks", "blog", "analytics", "transfer")
 WIRING = frozenset(
     {
         "config",

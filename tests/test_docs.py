@@ -14,7 +14,16 @@ DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 # Where settings are read: the apps, the plumbing, the scripts and the tests (a browser
 # path, CI). The benchmark documents its own variables in bench/README.md.
-PYTHON_SOURCES = ["config", "accounts", "tasks", "blog", "analytics", "scripts", "tests"]
+PYTHON_SOURCES = [
+    "config",
+    "accounts",
+    "tasks",
+    "blog",
+    "analytics",
+    "transfer",
+    "scripts",
+    "tests",
+]
 SHELL_SOURCES = ["scripts/*.sh", "Procfile", "Makefile", ".ci/run"]
 # config/env.py's readers, whose first argument is a variable's name.
 ENV_READERS = {
