@@ -79,8 +79,10 @@ class _Reader:
         site_sent = False
         for event, value in _events(source):
             if event == "start-ns":
-                assert isinstance(value, tuple)
-                namespaces.append(value[1])
+                # Only the root's declarations count (WordPress declares them all there).
+                if not stack:
+                    assert isinstance(value, tuple)
+                    namespaces.append(value[1])
                 continue
             assert isinstance(value, Element)
             element = value
