@@ -302,12 +302,7 @@ class RecordedTask(Task):
                 if not request.is_eager:
                     if explicit_retry:
                         raise  # recorded by on_retry
-                    countdown = backoff_countdown(
-                        request.retries,
-                        base=self.retry_backoff,
-                        maximum=self.retry_backoff_max,
-                        jitter=self.retry_jitter,
-                    )
+                    countdown = self._backoff(request.retries)
                     try:
                         raise self.retry(exc=exc, countdown=countdown) from exc
                     except Reject as rejected:
@@ -339,6 +334,15 @@ class RecordedTask(Task):
                 duration_ms=self._duration_ms(),
             )
             return result
+
+    def _backoff(self, retries: int) -> float:
+        """Seconds before retry number `retries + 1`, by this job's policy."""
+        return backoff_countdown(
+            retries,
+            base=self.retry_backoff,
+            maximum=self.retry_backoff_max,
+            jitter=self.retry_jitter,
+        )
 
     def lease_seconds(self) -> float:
         """How long an attempt holds its job: its hard time limit and a grace."""
@@ -426,12 +430,7 @@ class RecordedTask(Task):
             services.job_fail(job_id=task_id, attempt=record.attempts, error=error, traceback="")
             self.on_give_up(exc, args, kwargs)
             return
-        countdown = backoff_countdown(
-            record.attempts - 1,
-            base=self.retry_backoff,
-            maximum=self.retry_backoff_max,
-            jitter=self.retry_jitter,
-        )
+        countdown = self._backoff(record.attempts - 1)
         services.job_schedule_retry(
             job_id=task_id,
             attempt=record.attempts,

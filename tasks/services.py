@@ -459,19 +459,16 @@ def _dispatch(record: JobRecord, *, now: datetime, eager: bool) -> int | None:
     """Send one due job (its row is locked): 1 if sent, 0 if it cannot ever be (failed,
     with the reason), None if the broker refused it (it stays due)."""
     task = current_app.tasks.get(record.name)
-    reason = None
-    call = None
     if task is None:
-        reason = f"No job named {record.name!r} is registered."
-    elif record.message is None:
-        reason = "Its message was not kept (queued before this version): queue it again."
-    else:
-        try:
-            call = JobCall.unseal(record.message)
-        except Exception:
-            reason = "Its message no longer decrypts (CACHE_ENCRYPTION_KEYS rotated past it)."
-    if reason is not None or task is None or call is None:
-        _give_up(record, f"Cannot be sent again: {reason}")
+        _give_up(record, f"Cannot be sent again: no job named {record.name!r} is registered.")
+        return 0
+    if record.message is None:
+        _give_up(record, "Cannot be sent again: its message was not kept: queue it again.")
+        return 0
+    try:
+        call = JobCall.unseal(record.message)
+    except Exception:
+        _give_up(record, "Cannot be sent again: its message no longer decrypts.")
         return 0
     dispatch = record.dispatch + 1
     # Recorded before the send: in eager mode the send runs the job, which checks it.

@@ -62,7 +62,7 @@ def webhook_deliveries_stalled(
 ) -> QuerySet[WebhookDelivery]:
     """The pending deliveries whose job was lost (broker down when it was queued, a
     purged queue): no attempt for `stalled_after`, longer than a live job ever stays
-    silent (the longest retry countdown is an hour, the waits total less), oldest first.
+    silent (the longest backoff, waiting on the job record, is an hour), oldest first.
     """
     cutoff = timezone.now() - stalled_after
     last_attempt = Subquery(
